@@ -1,3 +1,30 @@
+export {
+  createRunwayClient,
+  DEFAULT_API_VERSION,
+  DEFAULT_BASE_URL,
+  DEFAULT_REQUESTS_PER_SECOND,
+} from './client/client.js';
+export type { InMemoryTaskHubOptions, TaskHub } from './client/hub.js';
+export { InMemoryTaskHub, mergeSnapshot } from './client/hub.js';
+export type { PollingPolicy } from './client/polling.js';
+export { DEFAULT_POLLING, PollSchedule } from './client/polling.js';
+export type { RateLimiterOptions } from './client/rate-limiter.js';
+export { RateLimiter } from './client/rate-limiter.js';
+export { DEFAULT_MODEL_CONCURRENCY } from './client/scheduler.js';
+export type {
+  CancelResult,
+  PollingOptions,
+  RetryOptions,
+  RunwayClient,
+  RunwayClientOptions,
+  SchedulerState,
+  SchedulerView,
+  SubmitOptions,
+  SucceededSnapshot,
+  TaskMethods,
+  TaskStream,
+  WatchOptions,
+} from './client/types.js';
 export type { ValidationIssue } from './errors.js';
 export {
   AbortError,

@@ -97,7 +97,10 @@ export type CancelResult =
  */
 export interface TaskStream<T = TaskEvent> extends Observable<T>, AsyncIterable<T> {}
 
-export type SucceededSnapshot = TaskSnapshot & { readonly status: 'SUCCEEDED'; readonly output: readonly string[] };
+export type SucceededSnapshot = TaskSnapshot & {
+  readonly status: 'SUCCEEDED';
+  readonly output: readonly string[];
+};
 
 /** One method per task type, named from the registry: `textToVideo`, `imageToVideo`, … */
 export type TaskMethods = {
