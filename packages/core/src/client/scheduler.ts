@@ -46,8 +46,11 @@ export const DEFAULT_MODEL_CONCURRENCY = 2;
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #limits = new Map<string, LimitFunction>();
-  /** Waiting jobs per queue key; the Map's order is the round-robin order. */
+  /** Waiting jobs per queue key. */
   readonly #queues = new Map<string, Waiting[]>();
+  /** When each key was last served (a counter): the least recently served key goes next. */
+  readonly #served = new Map<string, number>();
+  #turns = 0;
   readonly #keyInFlight = new Map<string, number>();
   readonly #pausedUntil = new Map<string, number>();
   readonly #state$: BehaviorSubject<SchedulerState>;
@@ -142,20 +145,27 @@ export class Scheduler {
     return (this.#pausedUntil.get(model) ?? 0) <= now && this.#hasSlot(model);
   }
 
+  /** Queue keys in the order they get their next turn: least recently served first. */
+  #rotation(): string[] {
+    const lastServed = (key: string) => this.#served.get(key) ?? -1;
+    return [...this.#queues.keys()].sort((a, b) => lastServed(a) - lastServed(b));
+  }
+
   /** Starts every job that can start, taking keys in turn. */
   #pump(): void {
     const now = Date.now();
     let started = true;
     while (started) {
       started = false;
-      for (const [key, queue] of this.#queues) {
+      for (const key of this.#rotation()) {
         if ((this.#keyInFlight.get(key) ?? 0) >= this.#keyCap(key)) continue;
+        const queue = this.#queues.get(key) as Waiting[];
         const index = queue.findIndex((waiting) => this.#runnable(waiting.job.model, now));
         if (index < 0) continue;
         const [waiting] = queue.splice(index, 1) as [Waiting];
+        if (queue.length === 0) this.#queues.delete(key);
         // This key had its turn: it goes to the back of the rotation.
-        this.#queues.delete(key);
-        if (queue.length > 0) this.#queues.set(key, queue);
+        this.#served.set(key, this.#turns++);
         this.#start(waiting.job);
         started = true;
         break;
@@ -175,7 +185,11 @@ export class Scheduler {
     }).finally(() => {
       const inFlight = (this.#keyInFlight.get(job.queueKey) ?? 1) - 1;
       if (inFlight > 0) this.#keyInFlight.set(job.queueKey, inFlight);
-      else this.#keyInFlight.delete(job.queueKey);
+      else {
+        this.#keyInFlight.delete(job.queueKey);
+        // A key with nothing waiting and nothing running has no history worth keeping.
+        if (!this.#queues.has(job.queueKey)) this.#served.delete(job.queueKey);
+      }
       this.#pump();
     });
   }
@@ -223,7 +237,8 @@ export class Scheduler {
    */
   #updatePositions(): void {
     const byModel = new Map<string, Waiting[][]>();
-    for (const queue of this.#queues.values()) {
+    for (const key of this.#rotation()) {
+      const queue = this.#queues.get(key) as Waiting[];
       const perModel = new Map<string, Waiting[]>();
       for (const waiting of queue) {
         const list = perModel.get(waiting.job.model) ?? [];

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RateLimiter } from './rate-limiter.js';
+
+describe('RateLimiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Acquires `count` permits as fast as allowed and returns the times they were granted. */
+  async function drain(limiter: RateLimiter, count: number, runFor: number): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) void limiter.acquire().then(() => times.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(runFor);
+    return times;
+  }
+
+  it('never lets a sliding one-second window hold more than the rate, and uses all of it', async () => {
+    const start = Date.now();
+    const limiter = new RateLimiter({ requestsPerSecond: 5 });
+    const times = await drain(limiter, 40, 10_000);
+    expect(times).toHaveLength(40);
+    for (const t of times) {
+      const inWindow = times.filter((u) => u >= t && u < t + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(5);
+    }
+    // Saturated: 40 requests at 5/s take about 7 s (the first 5 go at once).
+    expect((times.at(-1) as number) - start).toBeLessThan(7100);
+  });
+
+  it('halves the rate on a 429, once per window, then climbs back linearly', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 10, increasePerSecond: 1 });
+    limiter.penalize();
+    limiter.penalize();
+    expect(limiter.rate).toBe(5);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(limiter.rate).toBeGreaterThan(6.5);
+    expect(limiter.rate).toBeLessThan(8.5);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(limiter.rate).toBe(10);
+  });
+
+  it('rejects a waiter whose signal aborts, and serves the others', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 1 });
+    await limiter.acquire();
+    const controller = new AbortController();
+    const aborted = limiter.acquire(controller.signal);
+    const next = limiter.acquire();
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    await vi.advanceTimersByTimeAsync(1100);
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('paces below one request per second', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 1, minRequestsPerSecond: 0.5 });
+    limiter.penalize();
+    expect(limiter.rate).toBe(0.5);
+    const times = await drain(limiter, 3, 4500);
+    expect(times).toHaveLength(3);
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(1900);
+  });
+});
