@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // p-limit is ESM-only: bundle it so the CommonJS build can be required.
+  noExternal: ['p-limit', 'yocto-queue'],
 });

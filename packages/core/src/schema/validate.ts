@@ -116,6 +116,9 @@ function toIssues(issue: z.core.$ZodIssue, input: unknown): ValidationIssue[] {
       return [{ path, code: 'type', message: `must be ${expected}` }];
     }
     case 'invalid_value':
+      if (valueAt(input, issue.path) === undefined) {
+        return [{ path, code: 'required', message: `is required: one of ${list(issue.values)}` }];
+      }
       return [
         {
           path,
