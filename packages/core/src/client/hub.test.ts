@@ -14,9 +14,9 @@ describe('mergeSnapshot', () => {
     const first = mergeSnapshot(undefined, at('PENDING'));
     expect(first?.status).toBe('PENDING');
     expect(mergeSnapshot(first, at('PROCESSING', { progress: 0.2 }))?.progress).toBe(0.2);
-    expect(mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('SUCCEEDED', { output: ['u'] }))?.status).toBe(
-      'SUCCEEDED',
-    );
+    expect(
+      mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('SUCCEEDED', { output: ['u'] }))?.status,
+    ).toBe('SUCCEEDED');
   });
 
   it('never goes backwards', () => {
@@ -26,8 +26,12 @@ describe('mergeSnapshot', () => {
   });
 
   it('keeps progress monotonic and reports no change when nothing moved', () => {
-    expect(mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('PROCESSING', { progress: 0.4 }))).toBeUndefined();
-    expect(mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('PROCESSING', { progress: 0.5 }))).toBeUndefined();
+    expect(
+      mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('PROCESSING', { progress: 0.4 })),
+    ).toBeUndefined();
+    expect(
+      mergeSnapshot(at('PROCESSING', { progress: 0.5 }), at('PROCESSING', { progress: 0.5 })),
+    ).toBeUndefined();
     expect(mergeSnapshot(at('PENDING'), at('PENDING'))).toBeUndefined();
   });
 
@@ -37,7 +41,10 @@ describe('mergeSnapshot', () => {
   });
 
   it('keeps what the earlier snapshot knew (model, task type)', () => {
-    const merged = mergeSnapshot(at('PENDING', { model: 'gen4.5', taskType: 'text_to_video' }), at('PROCESSING'));
+    const merged = mergeSnapshot(
+      at('PENDING', { model: 'gen4.5', taskType: 'text_to_video' }),
+      at('PROCESSING'),
+    );
     expect(merged).toMatchObject({ model: 'gen4.5', taskType: 'text_to_video' });
   });
 });

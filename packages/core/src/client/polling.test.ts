@@ -3,11 +3,21 @@ import type { TaskSnapshot } from '../schema/task.js';
 import { DEFAULT_POLLING, PollSchedule } from './polling.js';
 
 const pending: TaskSnapshot = { id: 't', status: 'PENDING', wireStatus: 'THROTTLED' };
-const running = (progress: number): TaskSnapshot => ({ id: 't', status: 'PROCESSING', wireStatus: 'RUNNING', progress });
+const running = (progress: number): TaskSnapshot => ({
+  id: 't',
+  status: 'PROCESSING',
+  wireStatus: 'RUNNING',
+  progress,
+});
 
 describe('PollSchedule', () => {
   it('backs off geometrically while the task waits, within [min, max]', () => {
-    const schedule = new PollSchedule({ ...DEFAULT_POLLING, minIntervalMs: 1000, maxIntervalMs: 4000, backoffFactor: 2 });
+    const schedule = new PollSchedule({
+      ...DEFAULT_POLLING,
+      minIntervalMs: 1000,
+      maxIntervalMs: 4000,
+      backoffFactor: 2,
+    });
     const delays = [0, 1, 2, 3, 4].map((i) => schedule.next(pending, i * 1000));
     expect(delays).toEqual([1000, 2000, 4000, 4000, 4000]);
   });

@@ -122,7 +122,12 @@ describe('Scheduler', () => {
     const patient = job('patient', log, { waitWhenPaused: true });
     const other = job('other', log, { model: 'gen4_image' });
     for (const j of [impatient, patient, other]) scheduler.enqueue(j.spec);
-    const error = new RateLimitError('spent', { status: 429, method: 'POST', path: '/v1/x', retryAfter: 3_600_000 });
+    const error = new RateLimitError('spent', {
+      status: 429,
+      method: 'POST',
+      path: '/v1/x',
+      retryAfter: 3_600_000,
+    });
     scheduler.pause('gen4.5', Date.now() + 3_600_000, error);
     await tick();
     expect(impatient.rejected).toEqual([error]);
