@@ -74,7 +74,10 @@ export class PollSchedule {
     const start = last.at - last.progress / rate;
     const finish = last.at + (1 - last.progress) / rate;
     // Aim a little late: a poll that lands just before the end costs a whole minimum interval.
-    const margin = Math.min(2000, Math.max(100, 0.03 * (finish - start)));
+    // The margin is 3% of the run, at least 100 ms (or half the minimum interval when that is
+    // shorter, as against a time-scaled simulator) and at most 2 s.
+    const floor = Math.min(100, this.#policy.minIntervalMs / 2);
+    const margin = Math.min(2000, Math.max(floor, 0.03 * (finish - start)));
     return finish + margin;
   }
 }
