@@ -1,0 +1,71 @@
+import type { Writable } from 'node:stream';
+import { isValidationError, type TaskEvent } from '@runway-rx/core';
+import type { JobInfo, Reporter, RunSummary } from './reporter.js';
+
+function errorJson(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(isValidationError(error) ? { issues: error.issues } : {}),
+  };
+}
+
+/**
+ * JSON lines for scripts: one object per task state (`{index?, ...snapshot}`), then
+ * `{event: "saved", path}` for each saved output and `{event: "error"}` for failures on our side.
+ * Batches add `index` to every line and end with `{event: "summary"}`.
+ */
+export class JsonReporter implements Reporter {
+  readonly #out: Writable;
+  readonly #err: Writable;
+  readonly #indexed: boolean;
+
+  constructor(out: Writable, err: Writable, options: { indexed: boolean }) {
+    this.#out = out;
+    this.#err = err;
+    this.#indexed = options.indexed;
+  }
+
+  #write(job: JobInfo | undefined, value: object): void {
+    const line = job && this.#indexed ? { index: job.index, ...value } : value;
+    this.#out.write(`${JSON.stringify(line)}\n`);
+  }
+
+  start(): void {}
+
+  event(job: JobInfo, event: TaskEvent): void {
+    this.#write(job, event);
+  }
+
+  saved(job: JobInfo, path: string, taskId: string): void {
+    this.#write(job, { event: 'saved', taskId, path });
+  }
+
+  error(job: JobInfo, error: unknown): void {
+    this.#write(job, { event: 'error', error: errorJson(error) });
+  }
+
+  settled(): void {}
+
+  notice(message: string): void {
+    this.#err.write(`${message}\n`);
+  }
+
+  finish(summary: RunSummary): void {
+    if (!this.#indexed) return;
+    const count = (outcome: string) => summary.jobs.filter((job) => job.outcome === outcome).length;
+    this.#write(undefined, {
+      event: 'summary',
+      interrupted: summary.interrupted,
+      succeeded: count('SUCCEEDED'),
+      failed: count('FAILED'),
+      cancelled: count('CANCELLED'),
+      errored: count('ERROR'),
+      notSubmitted: count('NOT_SUBMITTED'),
+      files: summary.jobs.flatMap((job) => job.files),
+      ...(summary.interrupted ? { cancelledAtRunway: summary.cancelled } : {}),
+      elapsedMs: Math.round(summary.elapsedMs),
+    });
+  }
+}
