@@ -120,7 +120,8 @@ async function api(exchange: Exchange, route: FaultRoute, run: () => Promise<voi
   const latency = ctx.faults.latency(route);
   if (latency > 0) {
     ctx.recorder.countFault('latency');
-    await delay(latency);
+    await delay(latency, res);
+    if (res.destroyed) return;
   }
   const fault = ctx.faults.before(route);
   switch (fault.kind) {
