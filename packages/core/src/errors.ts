@@ -1,3 +1,5 @@
+import type { TaskSnapshot } from './schema/task.js';
+
 /**
  * Every error runway-rx raises is a `RunwayRxError`. Subclasses carry the fields a caller needs to
  * act on them (status, retryAfter, taskId, issues), keep the underlying `cause`, and each has a type
@@ -153,7 +155,7 @@ export class TaskFailedError extends RunwayRxError {
   readonly failure: string | undefined;
   readonly failureCode: string | undefined;
   /** The terminal snapshot (status FAILED or CANCELLED). */
-  readonly snapshot: { readonly id: string; readonly status: string };
+  readonly snapshot: TaskSnapshot;
 
   constructor(
     message: string,
@@ -161,7 +163,7 @@ export class TaskFailedError extends RunwayRxError {
       taskId: string;
       failure?: string | undefined;
       failureCode?: string | undefined;
-      snapshot: { readonly id: string; readonly status: string };
+      snapshot: TaskSnapshot;
     },
   ) {
     super(message, options);

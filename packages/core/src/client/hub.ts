@@ -258,8 +258,9 @@ export class InMemoryTaskHub implements TaskHub {
           subscriber.complete();
           return;
         }
+        // A loop restarted later (a new watcher after the last left) polls as soon as the minimum
+        // interval allows: its state may be stale by then.
         delay = schedule.next(latest, now);
-        entry.notBefore = now + delay;
       }
     } catch (error) {
       if (this.#closed.signal.aborted) {
