@@ -62,7 +62,6 @@ export class SseStream {
     // no-transform: compression middleware and proxies must pass events through unbuffered.
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('X-Accel-Buffering', 'no');
-    if (req.httpVersionMajor < 2) res.setHeader('Connection', 'keep-alive');
     res.flushHeaders();
     req.socket.setNoDelay(true);
 

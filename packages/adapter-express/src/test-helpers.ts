@@ -8,8 +8,10 @@ import { createRunwayClient, type RunwayClient, type RunwayClientOptions } from 
 import { type Simulator, type SimulatorOptions, startSimulator } from '@runway-rx/simulator';
 import { EventSource } from 'eventsource';
 import express, { type Request } from 'express';
+import { expect } from 'vitest';
 import type { RunwayRouter, RunwayRouterOptions } from './options.js';
 import { runwayRouter } from './router.js';
+import type { TaskView } from './view.js';
 
 /** Principals come from an `x-user` header; `x-user: banned` is refused with 403. */
 export function authorizeByHeader(req: Request): string | undefined {
@@ -95,7 +97,11 @@ export async function call(
     body = JSON.stringify(init.json);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body: body ?? null });
+  const response = await fetch(url, {
+    method: init.method ?? (body ? 'POST' : 'GET'),
+    headers,
+    body: body ?? null,
+  });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -225,5 +231,64 @@ export async function eventually(
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// Fixtures shared by the router tests.
+
+export const IMAGE = { model: 'gen4_image', promptText: 'a lighthouse at dusk', ratio: '1920:1080' };
+export const VIDEO = { model: 'gen4.5', promptText: 'waves on a cliff', ratio: '1280:720', duration: 5 };
+export const SLOW_VIDEO = { ...VIDEO, promptText: 'waves on a cliff [slow]' };
+/** Videos run 0.3–0.9 s, images 50–150 ms, `[slow]` ones three times longer. */
+export const SIMULATOR = { timeScale: 0.01, timing: { slowFactor: 3 } } as const;
+
+export interface Accepted {
+  readonly id: string;
+  readonly handle: string;
+  readonly status: string;
+  readonly events: string;
+  readonly queuePosition?: number;
+}
+
+export async function submit(stack: Stack, type: string, input: unknown, user = 'alice'): Promise<Accepted> {
+  const answer = await call(`${stack.url}/${type}`, { user, json: input });
+  expect(answer.status, answer.text).toBe(202);
+  return answer.body as Accepted;
+}
+
+/** Reads a task's stream with the `eventsource` client until `end`: the events and their ids. */
+export function collect(
+  stack: Stack,
+  path: string,
+  user = 'alice',
+): Promise<{ events: { type: string; id: string; data: unknown }[] }> {
+  const Source = eventSourceAs(user);
+  return new Promise((resolve, reject) => {
+    const source = new Source(`${stack.origin}${path}`);
+    const events: { type: string; id: string; data: unknown }[] = [];
+    const onEvent = (type: string) => (event: MessageEvent) => {
+      events.push({ type, id: event.lastEventId, data: JSON.parse(event.data) });
+      if (type === 'end') {
+        source.close();
+        resolve({ events });
+      }
+    };
+    source.addEventListener('task', onEvent('task'));
+    source.addEventListener('task-error', onEvent('task-error'));
+    source.addEventListener('end', onEvent('end'));
+    source.addEventListener('error', (event) => {
+      if (source.readyState === EventSource.CLOSED) reject(new Error(`stream failed: ${event.message}`));
+    });
+  });
+}
+
+export const views = (events: { type: string; data: unknown }[]) =>
+  events.filter((event) => event.type === 'task').map((event) => event.data as TaskView);
+
+export function expectIncreasingIds(ids: readonly (string | undefined)[]): void {
+  const numbers = ids.map(Number);
+  for (const [index, value] of numbers.entries()) {
+    expect(Number.isSafeInteger(value)).toBe(true);
+    if (index > 0) expect(value).toBeGreaterThan(numbers[index - 1] as number);
   }
 }
