@@ -1,5 +1,5 @@
 import { createRunwayClient, type RunwayClient } from '@runway-rx/core';
-import { startSimulator } from '@runway-rx/simulator';
+import type { Simulator } from '@runway-rx/simulator';
 import { Agent, type Dispatcher } from 'undici';
 import { downloadDispatcher } from './download.js';
 
@@ -35,12 +35,14 @@ const API_POLL_INTERVAL_MS = 5_000;
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const apiKey = options.env.RUNWAYML_API_SECRET || undefined;
   const pool = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
+  let simulator: Simulator | undefined;
   let baseUrl = options.env.RUNWAYML_BASE_URL || undefined;
   let key = apiKey;
   let pollIntervalMs = options.pollIntervalMs ?? API_POLL_INTERVAL_MS;
 
   if (!key) {
+    // Loaded only when needed: against the API the command never pays for it.
+    const { startSimulator } = await import('@runway-rx/simulator');
     simulator = await startSimulator({
       timeScale: options.timeScale,
       concurrency: Math.max(2, options.concurrency),

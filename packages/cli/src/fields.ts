@@ -137,6 +137,14 @@ export function coerceValue(raw: string, field: FieldSpec | undefined): unknown 
       if (['false', 'no', '0', 'off'].includes(lower)) return false;
       return raw;
     }
+    case 'media':
+      // A list or an object of media (`[{"uri": "a.png", "tag": "fox"}]`); a lone path stays a string.
+      if (!/^\s*[[{]/.test(raw)) return raw;
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return raw;
+      }
     case 'json':
     case undefined:
       try {

@@ -75,8 +75,14 @@ export function flagsFor(spec: ModelSpec, field: FieldSpec): string {
   return flags.length > 0 ? flags.join(' ') : `--field ${field.name}=…`;
 }
 
+const EXAMPLE_PROMPTS = {
+  image: '"a lighthouse at dusk"',
+  video: '"waves crashing against a lighthouse at dusk"',
+  audio: '"thunder rolling over the hills"',
+} as const;
+
 function exampleValue(spec: ModelSpec, field: FieldSpec, flag: string): string {
-  if (flag === '--prompt') return '"a lighthouse at dusk, waves crashing"';
+  if (flag === '--prompt') return EXAMPLE_PROMPTS[getTaskType(spec.taskType).output];
   if (field.kind === 'enum') return String(field.values?.[0]);
   if (field.kind === 'integer' || field.kind === 'number') return String(field.min ?? 1);
   const kinds = mediaKindsOf(fieldSchema(spec, field.name));
@@ -91,7 +97,8 @@ export function exampleCommand(spec: ModelSpec): string {
   const parts = [`runway-rx ${spec.taskType}`];
   if (spec.model !== defaultModel(spec.taskType)) parts.push(`--model ${spec.model}`);
   for (const field of spec.fields.filter((f) => f.required)) {
-    const flag = flagsFor(spec, field).split(' ')[0] as string;
+    const flags = flagsFor(spec, field).split(' ');
+    const flag = flags.includes('--reference') ? '--reference' : (flags[0] as string);
     if (flag === '--field') parts.push(`--field '${field.name}=…'`);
     else parts.push(`${flag} ${exampleValue(spec, field, flag)}`);
   }

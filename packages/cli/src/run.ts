@@ -204,14 +204,19 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions): Promis
     interrupted = true;
     reporter.notice('Interrupted: cancelling tasks in flight (Ctrl-C again to quit at once)…');
     downloads.abort();
-    const inFlight = sum(options.client.scheduler.state.inFlight);
+    const open = runs.filter((run) => !run.finished);
+    const withId = open.filter((run) => run.snapshot && !isTerminal(run.snapshot));
+    // Tasks holding a slot without an id yet have their create on the wire. The run's tasks start
+    // in line order, so they are the first of those without an id.
+    cancelledOnArrival = Math.max(0, sum(client.scheduler.state.inFlight) - withId.length);
+    let creating = cancelledOnArrival;
     const cancels: Promise<{ taskId: string; result: CancelResult | string }>[] = [];
-    for (const run of runs) {
-      if (run.finished) continue;
+    for (const run of open) {
       const snapshot = run.snapshot;
       if (!snapshot) {
-        // Still in the client's queue (or its create is on the wire: the client cancels it on arrival).
-        run.outcome = 'NOT_SUBMITTED';
+        // The client cancels a task created after this as soon as its id arrives (cancelOnUnsubscribe).
+        run.outcome = creating > 0 ? 'CANCELLED' : 'NOT_SUBMITTED';
+        creating -= 1;
         run.subscription?.unsubscribe();
         run.settle(reporter);
       } else if (!isTerminal(snapshot)) {
@@ -227,7 +232,6 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions): Promis
         );
       }
     }
-    cancelledOnArrival = Math.max(0, inFlight - cancels.length);
     const idle = firstValueFrom(
       client.scheduler.state$.pipe(filter((state) => sum(state.inFlight) === 0)),
     ).catch(() => undefined);

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { WriteStream } from 'node:tty';
 import type { TaskEvent } from '@runway-rx/core';
 import cliProgress from 'cli-progress';
-import { describeError, describeEvent, jobLabel, shortId, summaryLines } from './format.js';
+import { describeError, describeEvent, jobLabel, settledNote, shortId, summaryLines } from './format.js';
 import type { JobInfo, JobSummary, Reporter, RunSummary } from './reporter.js';
 
 interface Row {
@@ -107,7 +107,8 @@ export class BarsReporter implements Reporter {
 
   settled(summary: JobSummary): void {
     const { job } = summary;
-    if (summary.outcome === 'NOT_SUBMITTED') this.#set(job, { state: 'not submitted (interrupted)' });
+    const note = settledNote(summary);
+    if (note) this.#set(job, { state: note });
     const row = this.#rows.get(job.index);
     const next = this.#waiting.shift();
     if (!row || !next || !this.#multibar) {

@@ -1,5 +1,5 @@
 import { isValidationError, type TaskEvent } from '@runway-rx/core';
-import type { JobInfo, RunSummary } from './reporter.js';
+import type { JobInfo, JobSummary, RunSummary } from './reporter.js';
 
 /** A task state in a few words: `QUEUED #3`, `PENDING`, `PROCESSING 42%`, `FAILED: reason (code)`. */
 export function describeEvent(event: TaskEvent): string {
@@ -34,6 +34,16 @@ export function describeError(error: unknown): string {
     return rules.length > 0 ? `invalid input: ${rules.join('; ')}` : error.message;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What a row says about a task that ended without a state of its own: interrupted in the queue, or
+ * while its create was on the wire (the client cancels it when its id arrives). `undefined` otherwise.
+ */
+export function settledNote(summary: JobSummary): string | undefined {
+  if (summary.outcome === 'NOT_SUBMITTED') return 'not submitted (interrupted)';
+  if (summary.outcome === 'CANCELLED' && summary.taskId === undefined) return 'CANCELLED as soon as created';
+  return undefined;
 }
 
 /** The closing lines of a run: counts, where outputs went, failures, what an interrupt cancelled. */

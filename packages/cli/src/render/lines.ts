@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { TaskEvent } from '@runway-rx/core';
-import { describeError, describeEvent, jobLabel, shortId, summaryLines } from './format.js';
+import { describeError, describeEvent, jobLabel, settledNote, shortId, summaryLines } from './format.js';
 import type { JobInfo, JobSummary, Reporter, RunSummary } from './reporter.js';
 
 /** Progress is logged at these steps (in percent) so a log stays short. */
@@ -48,7 +48,8 @@ export class LineReporter implements Reporter {
   }
 
   settled(summary: JobSummary): void {
-    if (summary.outcome === 'NOT_SUBMITTED') this.#line(summary.job, 'not submitted (interrupted)');
+    const note = settledNote(summary);
+    if (note) this.#line(summary.job, note);
   }
 
   notice(message: string): void {
