@@ -135,10 +135,14 @@ async function parseBody(
   const type = headers['content-type'] ?? '';
   if (raw.length === 0) return { json: undefined, parts: [] };
   if (type.startsWith('multipart/form-data')) {
-    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+    const entries: [string, FormDataEntryValue][] = [];
+    form.forEach((value, name) => {
+      entries.push([name, value]);
+    });
     const parts: RecordedPart[] = [];
     let json: unknown;
-    for (const [name, value] of form.entries()) {
+    for (const [name, value] of entries) {
       if (typeof value === 'string') {
         if (name === 'payload_json') json = JSON.parse(value);
         parts.push({ name, filename: undefined, contentType: undefined, data: Buffer.from(value) });
@@ -285,16 +289,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   ): Answer {
     const body = json as Record<string, unknown> | undefined;
     const botAuth = headers.authorization === `Bot ${botToken}`;
-    let match: RegExpExecArray | null;
-    if (method === 'POST' && (match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path))) {
-      const token = match[2] as string;
+    const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    if (method === 'POST' && callback) {
+      const token = callback[2] as string;
       if (tokenState(token) !== 'ok')
         return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
       respond(token, body as { type: number; data?: Record<string, unknown> }, parts);
       return { status: 204 };
     }
-    if ((match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path))) {
-      const [, app, token, messageRef] = match as unknown as [string, string, string, string | undefined];
+    const webhook = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path);
+    if (webhook) {
+      const [, app, token, messageRef] = webhook as unknown as [string, string, string, string | undefined];
       if (app !== applicationId) return notFound;
       const state = tokenState(token);
       if (state === 'unknown') return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
@@ -322,25 +327,28 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       }
       return notFound;
     }
-    if (method === 'POST' && (match = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+    const channel = /^\/channels\/(\d+)\/messages$/.exec(path);
+    if (method === 'POST' && channel) {
       if (!botAuth) return unauthorized;
-      const message = newMessage(match[1] as string, false);
+      const message = newMessage(channel[1] as string, false);
       apply(message, body, parts);
       messages.set(message.id, message);
       return { status: 200, body: message };
     }
-    if (method === 'PUT' && (match = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
+    const commands = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path);
+    if (method === 'PUT' && commands) {
       if (!botAuth) return unauthorized;
-      if (match[1] !== applicationId)
+      if (commands[1] !== applicationId)
         return { status: 403, body: { message: 'Missing Access', code: 50001 } };
-      const commands = (body as Record<string, unknown>[]).map((command) => ({
+      const guildId = commands[2];
+      const registered = (json as Record<string, unknown>[]).map((command) => ({
         ...command,
         id: snowflake(),
         application_id: applicationId,
-        ...(match?.[2] ? { guild_id: match[2] } : {}),
+        ...(guildId ? { guild_id: guildId } : {}),
         version: snowflake(),
       }));
-      return { status: 200, body: commands };
+      return { status: 200, body: registered };
     }
     return notFound;
   }

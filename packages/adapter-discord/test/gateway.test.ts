@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from './fake-discord.js';
-import { eventually, type GatewayHarness, gatewayMode, type Stack, startStack } from './harness.js';
+import { type GatewayHarness, gatewayMode, type Stack, startStack } from './harness.js';
 import { alice, autocomplete, CHANNEL_ID, chatInput, GUILD_ID } from './payloads.js';
 
 const isCallback = (token: string) => (r: RecordedRequest) => r.route.endsWith(`/${token}/callback`);
