@@ -57,20 +57,21 @@ export class Random {
 
   /** A version 4 UUID drawn from this generator. */
   uuid(): string {
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 16; i += 4) {
+    let hex = '';
+    for (let i = 0; i < 4; i++) {
       const word = this.uint32();
-      bytes[i] = word >>> 24;
-      bytes[i + 1] = (word >>> 16) & 0xff;
-      bytes[i + 2] = (word >>> 8) & 0xff;
-      bytes[i + 3] = word & 0xff;
+      hex +=
+        (HEX[word >>> 24] as string) +
+        (HEX[(word >>> 16) & 0xff] as string) +
+        (HEX[(word >>> 8) & 0xff] as string) +
+        (HEX[word & 0xff] as string);
     }
-    bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
-    bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function splitmix32(seed: number): () => number {
   let state = seed >>> 0;
