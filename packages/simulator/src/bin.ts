@@ -61,29 +61,34 @@ async function main(): Promise<void> {
     ...optional('dailyLimit', number('daily-limit', str('daily-limit'))),
     ...optional('failureRate', number('failure-rate', str('failure-rate'))),
   };
-  const sim = await startSimulator(options);
+  // Handlers go in before the server starts, so a signal during start-up still stops it cleanly.
+  const starting = startSimulator(options);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    starting
+      .then((sim) => sim.close())
+      .then(
+        () => {
+          process.stdout.write(`Simulator stopped (${signal})\n`);
+          process.exit(0);
+        },
+        (error: unknown) => {
+          process.stderr.write(`runway-simulator: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const sim = await starting;
+  if (stopping) return;
   process.stdout.write(
     `Runway API simulator listening on ${sim.url} (time scale ${options.timeScale ?? 1}, seed ${sim.seed})\n` +
       `Point a client at it with:\n` +
       `  RUNWAYML_BASE_URL=${sim.url} RUNWAYML_API_SECRET=${sim.apiKey}\n`,
   );
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    sim.close().then(
-      () => {
-        process.stdout.write(`Simulator stopped (${signal})\n`);
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`runway-simulator: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
