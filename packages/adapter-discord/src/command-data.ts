@@ -94,6 +94,8 @@ export interface FieldBinding {
   readonly field: string;
   readonly spec: FieldSpec;
   readonly toValue: (value: OptionValue) => unknown;
+  /** For attachments: the media kinds the field accepts. */
+  readonly media: readonly string[];
 }
 
 type OptionKind = 'text' | 'suggest' | 'choice' | 'integer' | 'number' | 'boolean' | 'attachment';
@@ -164,36 +166,49 @@ function typedUri(schema: JsonSchema): { type: string; media: string } | undefin
   return typeof type === 'string' && media && extra.length === 0 ? { type, media } : undefined;
 }
 
+interface AttachmentConverter {
+  readonly convert: (file: AttachmentRef) => unknown;
+  /** The media kinds the field accepts: `image`, `video`, `audio` (`image|video` split). */
+  readonly media: readonly string[];
+}
+
+const kinds = (media: string) => media.split('|');
+
 /**
  * How an attachment becomes a field's value, read from the field's JSON Schema: a URI, a list of
  * URIs, `{ uri }` objects, or `{ type, uri }` objects; `undefined` when the field needs more than a
  * file (keyframes with timestamps), which a slash command does not offer.
  */
-function attachmentConverter(schema: JsonSchema): ((file: AttachmentRef) => unknown) | undefined {
-  if (schema.media) return (file) => file.url;
+function attachmentConverter(schema: JsonSchema): AttachmentConverter | undefined {
+  if (schema.media) return { convert: (file) => file.url, media: kinds(schema.media) };
   const variants = schema.anyOf ?? schema.oneOf;
   if (variants) {
-    if (variants.some((variant) => variant.media)) return (file) => file.url;
+    const direct = variants.find((variant) => variant.media);
+    if (direct?.media) return { convert: (file) => file.url, media: kinds(direct.media) };
     const typed = variants.map(typedUri);
     if (typed.length > 0 && typed.every((t) => t !== undefined)) {
       const options = typed as { type: string; media: string }[];
-      return (file) => {
-        const kind = mediaKindOf(file.contentType);
-        const chosen = options.find((option) => option.media === kind) ?? (options[0] as { type: string });
-        return { type: chosen.type, uri: file.url };
+      return {
+        convert: (file) => {
+          const kind = mediaKindOf(file.contentType);
+          const chosen = options.find((option) => option.media === kind) ?? (options[0] as { type: string });
+          return { type: chosen.type, uri: file.url };
+        },
+        media: options.flatMap((option) => kinds(option.media)),
       };
     }
     return undefined;
   }
   if (schema.type === 'array' && schema.items) {
     const inner = attachmentConverter(schema.items);
-    return inner ? (file) => [inner(file)] : undefined;
+    return inner ? { convert: (file) => [inner.convert(file)], media: inner.media } : undefined;
   }
   const typed = typedUri(schema);
-  if (typed) return (file) => ({ type: typed.type, uri: file.url });
+  if (typed) return { convert: (file) => ({ type: typed.type, uri: file.url }), media: kinds(typed.media) };
   const uri = schema.properties?.uri;
   const extra = (schema.required ?? []).filter((name) => name !== 'uri');
-  if (uri?.media && extra.length === 0) return (file) => ({ uri: file.url });
+  if (uri?.media && extra.length === 0)
+    return { convert: (file) => ({ uri: file.url }), media: kinds(uri.media) };
   return undefined;
 }
 
@@ -334,16 +349,18 @@ function planSubcommand(type: TaskType): SubcommandPlan {
       const kind = optionKind(field);
       if (!kind) continue;
       let toValue: (value: OptionValue) => unknown = (value) => value;
+      let media: readonly string[] = [];
       if (kind === 'attachment') {
-        const convert = attachmentConverter(schema?.properties?.[field.name] ?? {});
-        if (!convert) continue;
-        toValue = (value) => (isAttachment(value) ? convert(value) : value);
+        const converter = attachmentConverter(schema?.properties?.[field.name] ?? {});
+        if (!converter) continue;
+        toValue = (value) => (isAttachment(value) ? converter.convert(value) : value);
+        media = converter.media;
       }
       const name = OPTION_NAMES[field.name] ?? kebab(field.name);
       const existing = collected.get(name);
       const entry: Collected = existing ?? { name, kind, bindings: new Map(), requiredBy: 0 };
       if (existing) entry.kind = mergeKinds(existing.kind, kind, `${type}.${name}`);
-      entry.bindings.set(model, { field: field.name, spec: field, toValue });
+      entry.bindings.set(model, { field: field.name, spec: field, toValue, media });
       if (field.required) entry.requiredBy++;
       collected.set(name, entry);
     }
@@ -374,7 +391,10 @@ function planSubcommand(type: TaskType): SubcommandPlan {
     return {
       name: entry.name,
       kind: entry.kind,
-      media: entry.kind === 'attachment' ? [...new Set(specs.map((s) => s.media))].join('|') : undefined,
+      media:
+        entry.kind === 'attachment'
+          ? [...new Set([...bindings.values()].flatMap((binding) => binding.media))].join('|')
+          : undefined,
       bindings,
       suggestions: (model) =>
         (bindings.get(model)?.spec.values ?? []).map((value) => String(value)) as readonly string[],
@@ -468,7 +488,7 @@ export function buildInput(plan: SubcommandPlan, options: ReadonlyMap<string, Op
         continue;
       }
       const kind = mediaKindOf(value.contentType);
-      const accepted = (binding.spec.media ?? '').split('|');
+      const accepted = binding.media;
       if (value.contentType !== undefined && (!kind || !accepted.includes(kind))) {
         issues.push({
           path: name,

@@ -119,16 +119,16 @@ export async function httpMode(stack: Stack): Promise<HttpHarness> {
   const jwk = publicKey.export({ format: 'jwk' });
   const publicKeyHex = Buffer.from(jwk.x as string, 'base64url').toString('hex');
   const app = express();
-  app.post(
-    '/discord/interactions',
-    discordInteractionsHandler({
-      command: stack.command,
-      publicKey: publicKeyHex,
-      applicationId: stack.fake.applicationId,
-      rest: new REST({ api: stack.fake.api, offset: 0 }).setToken(stack.fake.botToken),
-      onError: (error, context) => stack.errors.push({ error, context }),
-    }),
-  );
+  const handler = discordInteractionsHandler({
+    command: stack.command,
+    publicKey: publicKeyHex,
+    applicationId: stack.fake.applicationId,
+    rest: new REST({ api: stack.fake.api, offset: 0 }).setToken(stack.fake.botToken),
+    onError: (error, context) => stack.errors.push({ error, context }),
+  });
+  app.post('/discord/interactions', handler);
+  // The same handler mounted for every method, as `app.use` would.
+  app.use('/discord/any-method', handler);
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
