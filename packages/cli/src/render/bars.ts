@@ -48,6 +48,8 @@ export class BarsReporter implements Reporter {
         clearOnComplete: false,
         stopOnComplete: false,
         gracefulExit: false,
+        // Lines logged above the bars shift them down: every frame redraws every row.
+        forceRedraw: true,
       },
       cliProgress.Presets.shades_classic,
     );
