@@ -52,6 +52,7 @@ export class MessageEditor {
     if (this.#closed) return;
     this.#latest = message;
     this.#latestKey = visibleKey(message);
+    this.#settleWaiters();
     this.#schedule();
   }
 
@@ -77,7 +78,6 @@ export class MessageEditor {
     const key = visibleKey(message);
     const settled = new Promise<boolean>((resolve) => this.#waiters.push({ key, resolve }));
     this.push(message);
-    this.#settleWaiters();
     return settled;
   }
 
