@@ -100,6 +100,7 @@ export interface SimulatorOptions {
 
 export const DEFAULT_QUEUE_MS: MsRange = [500, 2000];
 
+/** Default run time per task type, in simulated ms (videos 10–120 s, images and sounds 5–15 s). */
 export const DEFAULT_RUN_MS: Readonly<Record<TaskType, MsRange>> = {
   text_to_video: [30_000, 90_000],
   image_to_video: [30_000, 90_000],

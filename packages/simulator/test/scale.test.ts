@@ -36,9 +36,10 @@ function call(sim: Simulator, key: string, method: string, path: string, body?: 
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
-        );
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        });
         res.on('error', reject);
       },
     );
@@ -83,26 +84,38 @@ describe('at scale', () => {
       timeScale: 0.001,
       concurrency: CONCURRENCY,
       failureRate: 0.05,
-      timing: { queueMs: [500, 2_000], runMs: [20_000, 40_000] },
+      timing: { queueMs: [500, 2_000], runMs: [5_000, 10_000], slowFactor: 10_000 },
+    });
+    const keyOf = (i: number) => KEYS[Math.floor(i / KINDS.length) % KEYS.length] as string;
+    const kindOf = (i: number) => KINDS[i % KINDS.length] as (typeof KINDS)[number];
+
+    // Long tasks take every slot first, so that the whole run queues up behind them whatever the
+    // speed of this machine; they are cancelled once everything is submitted.
+    const slots = KEYS.length * KINDS.length;
+    const blockers = await pool(slots * CONCURRENCY, 8, async (i) => {
+      const [type, input] = kindOf(i);
+      const reply = await call(sim, keyOf(i), 'POST', `/v1/${type}`, { ...input, promptText: 'hold [slow]' });
+      return (reply.body as { id: string }).id;
     });
     const ids = await pool(TASKS, 32, async (i) => {
-      const [type, input] = KINDS[i % KINDS.length] as (typeof KINDS)[number];
-      const key = KEYS[Math.floor(i / KINDS.length) % KEYS.length] as string;
-      const reply = await call(sim, key, 'POST', `/v1/${type}`, input);
+      const [type, input] = kindOf(i);
+      const reply = await call(sim, keyOf(i), 'POST', `/v1/${type}`, input);
       expect(reply.status).toBe(200);
       return (reply.body as { id: string }).id;
     });
     expect(new Set(ids).size).toBe(TASKS);
+    for (const [i, id] of blockers.entries()) {
+      expect((await call(sim, keyOf(i), 'DELETE', `/v1/tasks/${id}`)).status).toBe(204);
+    }
 
     await eventually(() => {
       const { byStatus } = sim.stats().tasks;
       expect(byStatus.SUCCEEDED + byStatus.FAILED).toBe(TASKS);
-    }, 20_000);
+    }, 30_000);
 
     // No task lost: every id answers over HTTP with a terminal state.
     const finals = await pool(TASKS, 32, async (i) => {
-      const key = KEYS[Math.floor(i / KINDS.length) % KEYS.length] as string;
-      const reply = await call(sim, key, 'GET', `/v1/tasks/${ids[i]}`);
+      const reply = await call(sim, keyOf(i), 'GET', `/v1/tasks/${ids[i]}`);
       expect(reply.status).toBe(200);
       return (reply.body as { status: string }).status;
     });
@@ -110,18 +123,18 @@ describe('at scale', () => {
     expect(finals.filter((s) => s === 'FAILED').length).toBeGreaterThan(0);
 
     const tasks = sim.tasks();
-    expect(tasks).toHaveLength(TASKS);
-    const slots = new Map<string, SimulatedTask[]>();
+    expect(tasks).toHaveLength(TASKS + blockers.length);
+    const bySlot = new Map<string, SimulatedTask[]>();
     for (const task of tasks) {
       const slot = `${task.keyId} ${task.model}`;
-      slots.set(slot, [...(slots.get(slot) ?? []), task]);
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), task]);
     }
-    expect(slots.size).toBe(KEYS.length * KINDS.length);
+    expect(bySlot.size).toBe(slots);
     let throttled = 0;
-    for (const [slot, members] of slots) {
+    for (const [slot, members] of bySlot) {
       const ran = members.filter((t) => t.startedAt !== undefined);
       // The limit held at every instant, computed from the timelines themselves.
-      expect(maxOverlap(ran), slot).toBeLessThanOrEqual(CONCURRENCY);
+      expect(maxOverlap(ran), slot).toBe(CONCURRENCY);
       // THROTTLED tasks started in the order they were submitted.
       const waited = ran.filter((t) => t.throttled).sort((a, b) => a.sequence - b.sequence);
       throttled += waited.length;
@@ -141,19 +154,19 @@ describe('at scale', () => {
         }
       }
       expect(overtaken, slot).toEqual([]);
-      const paths = new Set(members.map((t) => t.timeline.map((e) => e.status).join(' > ')));
-      expect([...paths].sort(), slot).toEqual(
-        expect.arrayContaining([
-          'PENDING > THROTTLED > RUNNING > SUCCEEDED',
-          'PENDING > RUNNING > SUCCEEDED',
-        ]),
-      );
-      for (const path of paths) {
-        expect(path).toMatch(/^PENDING > (THROTTLED > )?RUNNING > (SUCCEEDED|FAILED)$/);
+      for (const task of members) {
+        expect(task.timeline.map((e) => e.status).join(' > ')).toMatch(
+          /^PENDING > (THROTTLED > )?RUNNING > (SUCCEEDED|FAILED|CANCELLED)$/,
+        );
       }
     }
-    expect(throttled).toBeGreaterThan(TASKS / 10);
+    expect(throttled).toBeGreaterThan(TASKS * 0.9);
     expect(sim.stats().throttledTasks).toBe(throttled);
-    expect(Math.max(...Object.values(sim.stats().maxConcurrent))).toBe(CONCURRENCY);
+    expect(sim.stats().maxConcurrent).toEqual({
+      gen4_image: CONCURRENCY,
+      gen4_image_turbo: CONCURRENCY,
+      seed_audio: CONCURRENCY,
+      eleven_text_to_sound_v2: CONCURRENCY,
+    });
   });
 });

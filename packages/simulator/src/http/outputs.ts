@@ -73,6 +73,8 @@ export async function sendMedia(res: ServerResponse, file: MediaFile, headOnly: 
     'content-type': file.contentType,
     'content-length': String(file.size),
     'cache-control': 'private, max-age=3600',
+    // Pages may fetch outputs from another origin (the playground serves its page itself).
+    'access-control-allow-origin': '*',
   });
   if (headOnly) {
     res.end();
