@@ -1,20 +1,15 @@
 import type { ModelInput, ModelName, TaskInput, TaskType } from '@runway-rx/core';
 import { TASK_TYPES } from '@runway-rx/core';
-import { gradientPng, renderOutput, sampleMp4 } from './media/media.js';
+import { gradientPng, sampleMp4, toneWavFile } from './media/media.js';
 
 const toDataUri = (mediaType: string, bytes: Uint8Array) =>
   `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
-
-const wav = renderOutput({ kind: 'audio', seedText: 'sample', seconds: 0.5 });
 
 /** Small, real media as data URIs, valid wherever a media field takes that kind. */
 export const SAMPLE_MEDIA = {
   image: toDataUri('image/png', gradientPng('sample', 16, 9)),
   video: toDataUri('video/mp4', sampleMp4()),
-  audio: toDataUri(
-    'audio/wav',
-    Buffer.concat(wav.parts.map((part) => (part instanceof Uint8Array ? part : new Uint8Array(part.zeros)))),
-  ),
+  audio: toDataUri('audio/wav', toneWavFile('sample', 0.25)),
 } as const;
 
 const PROMPT = 'A lighthouse on a cliff at dusk, waves rolling in below';

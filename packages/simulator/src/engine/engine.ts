@@ -43,7 +43,7 @@ export interface SimulatedTask {
   readonly failureCode?: string;
   /** The kind of media it produces. */
   readonly outputKind: OutputKind;
-  /** The validated body it was created with (strings over 4 KiB are abbreviated). */
+  /** The validated body it was created with (strings over 16 KiB, large data URIs, are abbreviated). */
   readonly input: Readonly<Record<string, unknown>>;
   readonly timeline: readonly TimelineEntry[];
 }
@@ -85,7 +85,7 @@ interface Slot {
 export type RemoveResult = 'cancelled' | 'deleted' | 'not_found';
 
 const TERMINAL: ReadonlySet<WireStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-const LONG_STRING = 4096;
+const LONG_STRING = 16 * 1024;
 
 function abbreviate(input: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const walk = (value: unknown): unknown => {

@@ -202,6 +202,12 @@ export function renderOutput(recipe: OutputRecipe): MediaFile {
   return { ...format, parts, size };
 }
 
+/** A complete WAV file of a short tone (no padding). */
+export function toneWavFile(seedText: string, seconds: number): Uint8Array {
+  const parts = wavFile(toneWav(seedText, seconds), 8000, undefined) as Uint8Array[];
+  return concat(parts);
+}
+
 /** The MP4 served as video output, for callers that need a real video (sample inputs, tests). */
 export function sampleMp4(): Uint8Array {
   return MP4.slice();
