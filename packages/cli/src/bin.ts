@@ -4,10 +4,12 @@ import { ExitCode } from './errors.js';
 
 const interrupt = new AbortController();
 let signals = 0;
+let terminated = false;
 
 // First Ctrl-C: stop gracefully (cancel what runs at Runway). Second: leave at once.
-const onSignal = () => {
+const onSignal = (signal: NodeJS.Signals) => {
   signals += 1;
+  terminated ||= signal === 'SIGTERM';
   if (signals === 1) {
     interrupt.abort();
     return;
@@ -30,6 +32,8 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   signal: interrupt.signal,
 });
-process.exitCode = code;
+// Stopped by SIGTERM rather than Ctrl-C: the conventional 128 + 15.
+const exitCode = code === ExitCode.Interrupted && terminated ? 143 : code;
+process.exitCode = exitCode;
 // Everything is closed by now; should a handle linger, it must not keep the command alive.
-setTimeout(() => process.exit(code), 1_000).unref();
+setTimeout(() => process.exit(exitCode), 1_000).unref();

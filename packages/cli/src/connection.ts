@@ -27,6 +27,8 @@ export interface ConnectOptions {
 
 /** The API's polling guidance: no updates more often than every five seconds. */
 const API_POLL_INTERVAL_MS = 5_000;
+/** Request pace against the in-process simulator. */
+const SIMULATOR_REQUESTS_PER_SECOND = 500;
 
 /**
  * Connects to Runway with `RUNWAYML_API_SECRET` (and `RUNWAYML_BASE_URL` when set), or, without a
@@ -39,6 +41,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   let baseUrl = options.env.RUNWAYML_BASE_URL || undefined;
   let key = apiKey;
   let pollIntervalMs = options.pollIntervalMs ?? API_POLL_INTERVAL_MS;
+  // The client's default pace (10 requests a second) suits the API; the local simulator has no limit.
+  let requestsPerSecond: number | undefined;
 
   if (!key) {
     // Loaded only when needed: against the API the command never pays for it.
@@ -48,6 +52,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       concurrency: Math.max(2, options.concurrency),
     });
     key = simulator.apiKey;
+    requestsPerSecond = SIMULATOR_REQUESTS_PER_SECOND;
     baseUrl = simulator.url;
     pollIntervalMs =
       options.pollIntervalMs ??
@@ -62,6 +67,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     apiKey: key,
     ...(baseUrl ? { baseUrl } : {}),
     dispatcher: pool,
+    ...(requestsPerSecond ? { requestsPerSecond } : {}),
     polling: { minIntervalMs: pollIntervalMs, graceMs: 0 },
     // The concurrency holds per model and, through one queue key, for the run as a whole.
     concurrency: options.concurrency,

@@ -141,19 +141,26 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions): Promis
    * positions count per model, which would show several tasks as next in line.
    */
   const positions = new Map<JobRun, number>();
+  let repositioning = false;
   const reposition = () => {
-    let position = 0;
-    for (const run of runs) {
-      if (run.latest?.status !== 'QUEUED') {
-        positions.delete(run);
-        continue;
+    // Once per burst: the scheduler moves every waiting task at once when one starts.
+    if (repositioning) return;
+    repositioning = true;
+    queueMicrotask(() => {
+      repositioning = false;
+      let position = 0;
+      for (const run of runs) {
+        if (run.latest?.status !== 'QUEUED') {
+          positions.delete(run);
+          continue;
+        }
+        position += 1;
+        run.latest = { ...run.latest, queuePosition: position };
+        if (positions.get(run) === position) continue;
+        positions.set(run, position);
+        reporter.event(run.job, run.latest);
       }
-      position += 1;
-      run.latest = { ...run.latest, queuePosition: position };
-      if (positions.get(run) === position) continue;
-      positions.set(run, position);
-      reporter.event(run.job, run.latest);
-    }
+    });
   };
 
   for (const run of runs) {

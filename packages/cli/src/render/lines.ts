@@ -7,14 +7,15 @@ import type { JobInfo, JobSummary, Reporter, RunSummary } from './reporter.js';
 const STEP = 25;
 
 /**
- * Plain lines for logs and pipes (stdout is not a terminal): one line per state change, progress
- * every 25 %, each saved file, and the summary.
+ * Plain lines for logs and pipes (stdout is not a terminal): one line per state change (a place in
+ * line only when first taken), progress every 25 %, each saved file, and the summary.
  */
 export class LineReporter implements Reporter {
   readonly #out: Writable;
   readonly #err: Writable;
   readonly #lastStep = new Map<number, number>();
   readonly #ids = new Map<number, string>();
+  readonly #queued = new Set<number>();
 
   constructor(out: Writable, err: Writable) {
     this.#out = out;
@@ -30,6 +31,11 @@ export class LineReporter implements Reporter {
 
   event(job: JobInfo, event: TaskEvent): void {
     if (event.id) this.#ids.set(job.index, event.id);
+    // A place in line is logged once, when the task joins it; the moves up would flood a log.
+    if (event.status === 'QUEUED') {
+      if (this.#queued.has(job.index)) return;
+      this.#queued.add(job.index);
+    }
     if (event.status === 'PROCESSING') {
       const step = Math.floor(((event.progress ?? 0) * 100) / STEP);
       const last = this.#lastStep.get(job.index);
