@@ -98,6 +98,7 @@ describe('the API surface', () => {
     expect((await client.send('GET', '/v1/nothing_here')).status).toBe(404);
     expect((await client.get('6a1f8a51-8f0c-4b55-9a47-0d3c1b1f2a3e')).status).toBe(404);
     expect((await client.get('not-a-uuid')).status).toBe(404);
+    expect((await client.get('%E0%A4%A')).status).toBe(404);
     const wrongMethod = await client.send('GET', '/v1/text_to_video');
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');

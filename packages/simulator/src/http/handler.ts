@@ -77,7 +77,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   track(exchange, path.startsWith('/v1/'));
   const taskPath = /^\/v1\/tasks\/([^/]+)$/.exec(path);
   if (taskPath) {
-    const id = decodeURIComponent(taskPath[1] as string);
+    const id = decodeSegment(taskPath[1] as string);
     if (method === 'GET') return api(exchange, 'get', () => getTask(exchange, id));
     if (method === 'DELETE') return api(exchange, 'delete', () => deleteTask(exchange, id));
     return methodNotAllowed(exchange, 'GET, DELETE');
@@ -94,6 +94,15 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     return api(exchange, 'create', () => createTask(exchange, type));
   }
   sendError(res, 404, `No route for ${method} ${path}.`);
+}
+
+/** A decoded path segment; a malformed escape stays as it is (and matches no task). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Records the exchange in the request log once the answer is sent or the connection is gone. */
@@ -424,7 +433,7 @@ async function serveAdmin(exchange: Exchange): Promise<void> {
   if (path === '/__simulator/tasks' && method === 'GET') return sendJson(res, 200, ctx.engine.list());
   const taskPath = /^\/__simulator\/tasks\/([^/]+)$/.exec(path);
   if (taskPath && method === 'GET') {
-    const task = ctx.engine.get(decodeURIComponent(taskPath[1] as string));
+    const task = ctx.engine.get(decodeSegment(taskPath[1] as string));
     if (task) sendJson(res, 200, task);
     else sendError(res, 404, 'Task not found.');
     return;
