@@ -84,7 +84,10 @@ export interface SimulatorOptions {
   readonly progress?: ProgressMode;
   /** Share of tasks that fail at the end of their run with an internal failure. Default 0. */
   readonly failureRate?: number;
-  /** How long an output URL stays valid after the GET that handed it out, in wall-clock ms. Default 24 h. */
+  /**
+   * The longest an output URL stays valid, in wall-clock ms: a URL is valid for between half of
+   * this and all of it after the GET that handed it out (Runway's "24–48 hours" by default, 48 h).
+   */
   readonly outputTtlMs?: number;
   /** Finished tasks are forgotten this long after they finished, in wall-clock ms. Default 1 h. */
   readonly retentionMs?: number;
@@ -115,7 +118,7 @@ export const DEFAULT_RUN_MS: Readonly<Record<TaskType, MsRange>> = {
 
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_SLOW_FACTOR = 10;
-export const DEFAULT_OUTPUT_TTL_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_OUTPUT_TTL_MS = 48 * 60 * 60 * 1000;
 export const DEFAULT_RETENTION_MS = 60 * 60 * 1000;
 export const DEFAULT_DAILY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
