@@ -19,7 +19,7 @@ import type {
   OptionValue,
   SentMessage,
 } from './interaction.js';
-import { allowedMentions, type MessageBody, toRestPayload } from './message.js';
+import { allowedMentions, type MessageBody, toRestRequest } from './message.js';
 
 /**
  * Gateway mode: the command driven by a discord.js v14 `Client`. Interactions arrive over the
@@ -102,15 +102,23 @@ function chatInput(interaction: ChatInputCommandInteraction): ChatInputInvocatio
     async defer() {
       await interaction.deferReply();
     },
-    editOriginal: async (message) => sent(await interaction.editReply(toEdit(message))),
+    async editOriginal(message) {
+      if (!message.files?.length) return sent(await interaction.editReply(toEdit(message)));
+      // Files go as a multipart body of bytes (see encodeMultipart), on the route editReply uses.
+      const route = Routes.webhookMessage(interaction.applicationId, interaction.token, '@original');
+      const edited = (await interaction.client.rest.patch(route, {
+        ...toRestRequest(message),
+        auth: false,
+      })) as APIMessage;
+      return { id: edited.id, channelId: edited.channel_id };
+    },
     followUp: async (message) => sent(await interaction.followUp(toReply(message))),
     async sendToChannel(message) {
       if (!interaction.channelId) throw new Error('The interaction has no channel to post in');
-      const { body, files } = toRestPayload(message);
-      const posted = (await interaction.client.rest.post(Routes.channelMessages(interaction.channelId), {
-        body,
-        files,
-      })) as APIMessage;
+      const posted = (await interaction.client.rest.post(
+        Routes.channelMessages(interaction.channelId),
+        toRestRequest(message),
+      )) as APIMessage;
       return { id: posted.id, channelId: posted.channel_id };
     },
   };

@@ -23,7 +23,7 @@ import type {
   OptionValue,
   SentMessage,
 } from './interaction.js';
-import { type MessageBody, toRestPayload } from './message.js';
+import { type MessageBody, toRestPayload, toRestRequest } from './message.js';
 import { discordPublicKey, verifyDiscordRequest } from './signature.js';
 
 /**
@@ -148,18 +148,12 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
 
   const webhook = (token: string) => ({
     async edit(message: MessageBody): Promise<SentMessage> {
-      const { body, files } = toRestPayload(message);
-      const edited = await rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {
-        body,
-        files,
-        auth: false,
-      });
-      return messageRef(edited as APIMessage);
+      const route = Routes.webhookMessage(applicationId, token, '@original');
+      return messageRef((await rest.patch(route, { ...toRestRequest(message), auth: false })) as APIMessage);
     },
     async followUp(message: MessageBody): Promise<SentMessage> {
-      const { body, files } = toRestPayload(message);
-      const posted = await rest.post(Routes.webhook(applicationId, token), { body, files, auth: false });
-      return messageRef(posted as APIMessage);
+      const route = Routes.webhook(applicationId, token);
+      return messageRef((await rest.post(route, { ...toRestRequest(message), auth: false })) as APIMessage);
     },
   });
 

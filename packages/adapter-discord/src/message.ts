@@ -1,4 +1,5 @@
-import type { RawFile } from '@discordjs/rest';
+import { randomBytes } from 'node:crypto';
+import type { RawFile, RequestData } from '@discordjs/rest';
 import {
   type APIActionRowComponent,
   type APIAllowedMentions,
@@ -71,4 +72,62 @@ export function visibleKey(message: MessageBody): string {
     message.components ?? null,
     message.files?.map((file) => [file.name, file.data.byteLength]) ?? null,
   ]);
+}
+
+/** A `multipart/form-data` body, encoded to bytes. */
+export interface MultipartBody {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+const quoted = (value: string) => value.replace(/["\\\r\n]/g, (c) => encodeURIComponent(c));
+
+/**
+ * Encodes `payload_json` and `files[n]` parts the way Discord expects them. Done here, as bytes,
+ * rather than with a `FormData` handed to `@discordjs/rest`: that FormData belongs to Node's
+ * bundled undici, and when undici 7 (which `@runway-rx/core` uses) is imported first it installs
+ * itself as undici's global dispatcher, which cannot send such a FormData (discord.js#11525).
+ * Bytes travel through any dispatcher.
+ */
+export function encodeMultipart(json: unknown, files: readonly RawFile[]): MultipartBody {
+  const boundary = `runway-rx-${randomBytes(16).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  const part = (headers: string[], data: Uint8Array | string) => {
+    chunks.push(Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`));
+    chunks.push(
+      typeof data === 'string'
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    );
+    chunks.push(Buffer.from('\r\n'));
+  };
+  part(
+    ['Content-Disposition: form-data; name="payload_json"', 'Content-Type: application/json'],
+    JSON.stringify(json),
+  );
+  files.forEach((file, index) => {
+    const data = typeof file.data === 'object' ? file.data : String(file.data);
+    part(
+      [
+        `Content-Disposition: form-data; name="${quoted(file.key ?? `files[${index}]`)}"; filename="${quoted(file.name)}"`,
+        `Content-Type: ${file.contentType ?? 'application/octet-stream'}`,
+      ],
+      data,
+    );
+  });
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * The `@discordjs/rest` request data for a message: JSON, or (with files) a multipart body of
+ * bytes passed through as is.
+ */
+export function toRestRequest(
+  message: MessageBody,
+): Pick<RequestData, 'body' | 'headers' | 'passThroughBody'> {
+  const { body, files } = toRestPayload(message);
+  if (!files || files.length === 0) return { body };
+  const multipart = encodeMultipart(body, files);
+  return { body: multipart.body, passThroughBody: true, headers: { 'Content-Type': multipart.contentType } };
 }

@@ -260,6 +260,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         apply(message, response.data, parts);
         messages.set(message.id, message);
         interaction.originalId = message.id;
+        events.emit(`responded:${token}`);
         return;
       }
       case 7: {
@@ -280,13 +281,26 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const invalidToken: Answer = { status: 401, body: { message: 'Invalid Webhook Token', code: 50027 } };
   const notFound: Answer = { status: 404, body: { message: '404: Not Found', code: 0 } };
 
-  function route(
+  /**
+   * Waits (briefly) until the interaction has an original response. In HTTP-interactions mode the
+   * test applies the response after reading it, which can be a moment after the bot, having
+   * written it, already sends its first edit; Discord itself would have the response by then.
+   */
+  async function originalOf(interaction: InteractionRecord): Promise<string | undefined> {
+    if (interaction.originalId) return interaction.originalId;
+    await once(events, `responded:${interaction.token}`, { signal: AbortSignal.timeout(1000) }).catch(
+      () => {},
+    );
+    return interaction.originalId;
+  }
+
+  async function route(
     method: string,
     path: string,
     headers: IncomingHttpHeaders,
     json: unknown,
     parts: RecordedPart[],
-  ): Answer {
+  ): Promise<Answer> {
     const body = json as Record<string, unknown> | undefined;
     const botAuth = headers.authorization === `Bot ${botToken}`;
     const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
@@ -311,7 +325,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         messages.set(message.id, message);
         return { status: 200, body: message };
       }
-      const id = messageRef === '@original' ? interaction.originalId : messageRef;
+      const id = messageRef === '@original' ? await originalOf(interaction) : messageRef;
       const message = id ? messages.get(id) : undefined;
       if (!message) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
       if (method === 'GET') return { status: 200, body: message };
@@ -384,7 +398,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const { json, parts } = await parseBody(req.headers, raw);
     const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10(?=\/)/, '');
     const answer = url.pathname.startsWith('/api/v10/')
-      ? (rateLimited(method, path) ?? route(method, path, req.headers, json, parts))
+      ? (rateLimited(method, path) ?? (await route(method, path, req.headers, json, parts)))
       : notFound;
     const record: RecordedRequest = {
       at: Date.now() - started,

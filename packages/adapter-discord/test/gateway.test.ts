@@ -1,3 +1,4 @@
+import { Agent, setGlobalDispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from './fake-discord.js';
 import { type GatewayHarness, gatewayMode, type Stack, startStack } from './harness.js';
@@ -11,6 +12,10 @@ const isFollowUp = (token: string) => (r: RecordedRequest) =>
 
 type Embed = { title?: string; description?: string; fields?: { name: string; value: string }[] };
 const embedOf = (request: RecordedRequest) => ((request.json as { embeds?: Embed[] }).embeds ?? [])[0];
+
+// An app that uses undici 7 (as @runway-rx/core does) may leave an undici 7 Agent as undici's global
+// dispatcher; uploads must still work then (discord.js#11525: FormData bodies break through it).
+setGlobalDispatcher(new Agent());
 
 describe('gateway mode (discord.js v14 client, raw interaction payloads)', () => {
   let stack: Stack;
@@ -76,7 +81,7 @@ describe('gateway mode (discord.js v14 client, raw interaction payloads)', () =>
     expect(file?.filename).toMatch(/^runway-[0-9a-f]{8}\.mp4$/);
     const finalJson = final.json as { components: unknown[]; attachments: unknown[] };
     expect(finalJson.components).toEqual([]);
-    expect(finalJson.attachments).toMatchObject([{ id: '0' }]);
+    expect(finalJson.attachments).toEqual([{ id: 0, filename: file?.filename }]);
     expect(embedOf(final)?.description).toMatch(/✅ Done in \d+ s/);
 
     const task = sim.tasks()[0];

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from './fake-discord.js';
 import { type HttpHarness, httpMode, type Stack, startStack } from './harness.js';
@@ -7,6 +8,10 @@ import { alice, autocomplete, bob, buttonPress, chatInput, firstButtonId } from 
 type Embed = { title?: string; description?: string };
 const embedOf = (request: RecordedRequest) => ((request.json as { embeds?: Embed[] }).embeds ?? [])[0];
 const byToken = (token: string) => (r: RecordedRequest) => r.route.includes(`/${token}`);
+
+// An app that uses undici 7 (as @runway-rx/core does) may leave an undici 7 Agent as undici's global
+// dispatcher; uploads must still work then (discord.js#11525: FormData bodies break through it).
+setGlobalDispatcher(new Agent());
 
 describe('HTTP interactions (Ed25519-signed POSTs, answers over REST)', () => {
   let stack: Stack;
