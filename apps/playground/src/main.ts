@@ -2,6 +2,7 @@
  * `pnpm start`: the playground on http://127.0.0.1:3000 (or `PORT`), on the built-in simulator
  * unless `RUNWAYML_API_SECRET` is set. Ctrl-C stops everything.
  */
+import { startDiscordBot } from './discord.js';
 import { startPlayground } from './playground.js';
 
 const playground = await startPlayground();
@@ -15,6 +16,13 @@ const where =
     : 'the Runway API (RUNWAYML_API_SECRET)';
 console.log(`runway-rx playground: ${playground.url}`);
 console.log(`  tasks run on ${where}; Ctrl-C to stop`);
+
+// The /runway Discord command, on the same client, when DISCORD_TOKEN and DISCORD_APPLICATION_ID are set.
+const bot = await startDiscordBot(playground.client, { app: playground.app }).catch((error: unknown) => {
+  console.error(`  discord: not started: ${error instanceof Error ? error.message : String(error)}`);
+  return undefined;
+});
+if (bot) closers.push(() => bot.close());
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
