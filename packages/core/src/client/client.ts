@@ -113,8 +113,13 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
   };
   const ownDispatcher = options.dispatcher ? undefined : createDefaultDispatcher();
   const dispatcher: Dispatcher = options.dispatcher ?? (ownDispatcher as Dispatcher);
-  const limiter = new RateLimiter({
-    requestsPerSecond: options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+  const requestsPerSecond = options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
+  const limiter = new RateLimiter({ requestsPerSecond });
+  // Creates climb back slowly after a 429: a refused create costs a round trip and a Retry-After.
+  const createPacer = new RateLimiter({
+    requestsPerSecond,
+    increasePerSecond: Math.max(0.05, requestsPerSecond / 200),
+    decreaseFactor: 0.75,
   });
   const http = new RunwayHttp({
     apiKey,
@@ -152,8 +157,10 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
       ? { queueKeyConcurrency: options.queueKeyConcurrency }
       : {}),
     rate: () => limiter.rate,
+    createRate: () => createPacer.rate,
   });
   limiter.onRateChange(() => scheduler.refreshState());
+  createPacer.onRateChange(() => scheduler.refreshState());
 
   const background = new Set<Promise<unknown>>();
   let closed = false;
@@ -192,6 +199,7 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
 
   const context: SubmissionContext = {
     http,
+    createPacer,
     hub,
     scheduler,
     polling,
@@ -301,6 +309,7 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
       hub.close();
       await Promise.allSettled([...background]);
       limiter.close(reason);
+      createPacer.close(reason);
       await ownDispatcher?.close();
     },
   } as RunwayClient;

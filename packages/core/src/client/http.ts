@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici'
 import {
   ApiError,
   AuthenticationError,
+  isRateLimitError,
   MalformedResponseError,
   NetworkError,
   RateLimitError,
@@ -83,7 +84,28 @@ export class RunwayHttp {
     } = {},
   ): Promise<HttpResponse> {
     const { signal, taskId } = init;
-    await this.#options.limiter.acquire(init.acquireSignal ?? signal);
+    const limiter = this.#options.limiter;
+    const release = await limiter.acquire(init.acquireSignal ?? signal);
+    try {
+      const response = await this.#send(method, path, init);
+      release(true);
+      return response;
+    } catch (error) {
+      const refused = isRateLimitError(error);
+      release(!refused);
+      // The server pushes back on reads and cancels: slow every request down. (A create's 429 is
+      // the create pacer's business: it may be a quota, not a rate.)
+      if (refused && method !== 'POST') limiter.penalize();
+      throw error;
+    }
+  }
+
+  async #send(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    init: { body?: unknown; signal?: AbortSignal | undefined; taskId?: string | undefined },
+  ): Promise<HttpResponse> {
+    const { signal, taskId } = init;
     const url = `${this.#options.baseUrl}${path}`;
     let response: Dispatcher.ResponseData;
     try {

@@ -28,7 +28,8 @@ interface Sample {
  *   a queued task changes rarely and its start time tells us nothing.
  * - While it runs, progress samples give a rate; the next poll is aimed just after the estimated
  *   finish instead of on a fixed clock. The first running poll only starts the measurement (the
- *   run may have begun just before it), so the second comes a minimum interval later.
+ *   run may have begun just before it), so the second comes a minimum interval later; while the
+ *   finish is far compared with the span measured, the next poll goes halfway there to refine it.
  * - Every interval is clamped to [min, max], so the API's guidance (no more than one poll per
  *   five seconds by default) holds whatever the estimate says.
  */
@@ -59,7 +60,11 @@ export class PollSchedule {
     this.#lastRunning = sample;
     const eta = this.#estimateFinish();
     if (eta === undefined) return clamp(minIntervalMs);
-    return clamp(eta - at);
+    // A rate measured over a short span is noisy: while the finish is far away compared with the
+    // span the samples cover, look again halfway there, so the final aim rests on a long baseline.
+    const remaining = eta - at;
+    const span = at - (this.#firstRunning as Sample).at;
+    return clamp(remaining > 2 * span ? remaining / 2 : remaining);
   }
 
   /** Estimated wall-clock time the task finishes, plus a small margin so the poll lands after it. */

@@ -12,7 +12,13 @@ describe('RateLimiter', () => {
   /** Acquires `count` permits as fast as allowed and returns the times they were granted. */
   async function drain(limiter: RateLimiter, count: number, runFor: number): Promise<number[]> {
     const times: number[] = [];
-    for (let i = 0; i < count; i++) void limiter.acquire().then(() => times.push(Date.now()));
+    // Each request completes 20 ms after its permit.
+    for (let i = 0; i < count; i++) {
+      void limiter.acquire().then((release) => {
+        times.push(Date.now());
+        setTimeout(release, 20);
+      });
+    }
     await vi.advanceTimersByTimeAsync(runFor);
     return times;
   }
@@ -26,8 +32,26 @@ describe('RateLimiter', () => {
       const inWindow = times.filter((u) => u >= t && u < t + 1000).length;
       expect(inWindow).toBeLessThanOrEqual(5);
     }
-    // Saturated: 40 requests at 5/s take about 7 s (the first 5 go at once).
-    expect((times.at(-1) as number) - start).toBeLessThan(7100);
+    // Saturated: 40 requests at 5/s take about 7 s (the first 5 go at once), plus the round trips.
+    expect((times.at(-1) as number) - start).toBeLessThan(7300);
+  });
+
+  it('counts a request in the window until it completes, so slow answers cannot bunch arrivals', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 2 });
+    const first = await limiter.acquire();
+    const second = await limiter.acquire();
+    let third = false;
+    void limiter.acquire().then(() => {
+      third = true;
+    });
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(third).toBe(false); // both holders are still in flight
+    first();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(third).toBe(false); // a window after the first completed
+    await vi.advanceTimersByTimeAsync(2);
+    expect(third).toBe(true);
+    second();
   });
 
   it('halves the rate on a 429, once per window, then climbs back linearly', async () => {
@@ -44,14 +68,14 @@ describe('RateLimiter', () => {
 
   it('rejects a waiter whose signal aborts, and serves the others', async () => {
     const limiter = new RateLimiter({ requestsPerSecond: 1 });
-    await limiter.acquire();
+    (await limiter.acquire())();
     const controller = new AbortController();
     const aborted = limiter.acquire(controller.signal);
     const next = limiter.acquire();
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
     await vi.advanceTimersByTimeAsync(1100);
-    await expect(next).resolves.toBeUndefined();
+    await expect(next).resolves.toBeTypeOf('function');
   });
 
   it('paces below one request per second', async () => {

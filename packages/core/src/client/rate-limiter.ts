@@ -13,21 +13,36 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
+/** A request's hold on the window: from its permit until it completes, plus the window after. */
+interface Slot {
+  /** When the request completed; `Infinity` while it is in flight. */
+  end: number;
+  /** Whether the server accepted it (not a 429). */
+  accepted: boolean;
+}
+
+/**
+ * Call when the request has completed (answered, failed or aborted); pass `false` when the server
+ * refused it with a 429. Idempotent.
+ */
+export type Release = (accepted?: boolean) => void;
+
 interface Waiter {
-  resolve: () => void;
+  resolve: (release: Release) => void;
   reject: (error: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
 /**
- * Paces requests so that no sliding one-second window holds more than the current rate, and
- * adapts that rate to the server: halved on a 429 (at most once per window, so one burst of 429s
- * counts once), climbing back linearly while requests succeed (AIMD, as TCP does).
+ * Paces requests so that no one-second window at the server holds more than the current rate,
+ * and adapts that rate to the server: halved on a 429 (at most once per window, so one burst of
+ * 429s counts once), climbing back linearly while requests succeed (AIMD, as TCP does).
  *
- * A sliding-window log, not a token bucket with burst: the guarantee "at most R requests in any
- * second" holds exactly, and a saturated client still uses all of R. Waiters are served FIFO by
- * one timer; `acquire` is O(1).
+ * A sliding-window log, not a token bucket with burst. A request holds its place in the window
+ * from its permit until a window after it *completes*: its arrival at the server lies somewhere
+ * in between, so however the network delays or bunches requests, no window of arrivals holds
+ * more than the rate. A saturated client loses only the round-trip time per slot.
  */
 export class RateLimiter {
   readonly #max: number;
@@ -38,8 +53,10 @@ export class RateLimiter {
   #rate: number;
   #lastAdjust: number;
   #lastDecrease = Number.NEGATIVE_INFINITY;
-  /** Send times of recent requests (a ring, oldest first). */
-  #log: number[] = [];
+  /** No permit before this time (the server's `Retry-After`). */
+  #heldUntil = 0;
+  /** Requests whose hold on the window has not expired. */
+  #slots: Slot[] = [];
   #waiters: Waiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #listeners = new Set<(rate: number) => void>();
@@ -67,13 +84,13 @@ export class RateLimiter {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Resolves when a request may be sent now; rejects if `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves with a `release` function when a request may be sent now; call it once the request
+   * has completed. Rejects if `signal` aborts first.
+   */
+  acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (this.#waiters.length === 0 && this.#delay() === 0) {
-      this.#record();
-      return Promise.resolve();
-    }
+    if (this.#waiters.length === 0 && this.#delay() === 0) return Promise.resolve(this.#take());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
       if (signal) {
@@ -90,13 +107,31 @@ export class RateLimiter {
     });
   }
 
-  /** The server answered 429: slow down (once per window). */
+  /**
+   * The server answered 429: slow down, once per window. After a large overshoot the rate drops
+   * to what the server accepted in the last window (a 10× overshoot is corrected at once, not in
+   * halvings); otherwise by the decrease factor.
+   */
   penalize(): void {
     const now = this.#now();
     this.#climb();
-    if (now - this.#lastDecrease < this.#windowMs()) return;
+    const window = this.#windowMs();
+    if (now - this.#lastDecrease < window) return;
     this.#lastDecrease = now;
-    this.#setRate(Math.max(this.#min, this.#rate * this.#decrease));
+    const accepted = this.#slots.filter((slot) => slot.accepted && slot.end > now - window).length;
+    // A large overshoot (the server took less than half of what we sent) is corrected at once to
+    // what got through; otherwise the usual multiplicative decrease.
+    const next = accepted > 0 && this.#rate > 2 * accepted ? accepted : this.#rate * this.#decrease;
+    this.#setRate(Math.max(this.#min, next));
+  }
+
+  /** Grants no permit before `at` (epoch ms): the server asked to wait (`Retry-After`). */
+  holdUntil(at: number): void {
+    if (at <= this.#heldUntil) return;
+    this.#heldUntil = at;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#schedule();
   }
 
   /** Rejects every waiter (the client is closing). */
@@ -125,30 +160,37 @@ export class RateLimiter {
   }
 
   /** Requests allowed per window, and the window: R per second, or one per 1/R s below 1/s. */
-  #slots(): number {
+  #capacity(): number {
     return Math.max(1, Math.floor(this.#rate));
   }
 
   #windowMs(): number {
-    return (1000 * this.#slots()) / this.#rate;
+    return (1000 * this.#capacity()) / this.#rate;
   }
 
-  /** Milliseconds until one more request fits in the window. */
+  /** Milliseconds until one more request fits in the window; `Infinity` until a request completes. */
   #delay(): number {
     this.#climb();
-    const slots = this.#slots();
     const now = this.#now();
+    if (now < this.#heldUntil) return this.#heldUntil - now;
     const window = this.#windowMs();
-    while (this.#log.length > 0 && (this.#log[0] as number) <= now - window) this.#log.shift();
-    if (this.#log.length < slots) return 0;
-    const oldest = this.#log[this.#log.length - slots] as number;
-    return Math.max(0, oldest + window - now + 1);
+    this.#slots = this.#slots.filter((slot) => slot.end > now - window);
+    if (this.#slots.length < this.#capacity()) return 0;
+    // Full: the next place frees a window after the earliest completion among the holders.
+    const earliest = Math.min(...this.#slots.map((slot) => slot.end));
+    return Number.isFinite(earliest) ? Math.max(1, earliest + window - now + 1) : Number.POSITIVE_INFINITY;
   }
 
-  #record(): void {
-    this.#log.push(this.#now());
-    // The log never needs more entries than the largest window can hold.
-    if (this.#log.length > Math.ceil(this.#max) + 1) this.#log.shift();
+  #take(): Release {
+    const slot: Slot = { end: Number.POSITIVE_INFINITY, accepted: false };
+    this.#slots.push(slot);
+    return (accepted = true) => {
+      if (slot.end !== Number.POSITIVE_INFINITY) return;
+      slot.end = this.#now();
+      slot.accepted = accepted;
+      // A full window waiting on in-flight requests can move now.
+      if (this.#waiters.length > 0 && this.#timer === undefined) this.#schedule();
+    };
   }
 
   #schedule(): void {
@@ -158,6 +200,7 @@ export class RateLimiter {
       this.#release();
       return;
     }
+    if (!Number.isFinite(delay)) return; // a completing request calls #schedule again
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#release();
@@ -168,8 +211,7 @@ export class RateLimiter {
     while (this.#waiters.length > 0 && this.#delay() === 0) {
       const waiter = this.#waiters.shift() as Waiter;
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      this.#record();
-      waiter.resolve();
+      waiter.resolve(this.#take());
     }
     this.#schedule();
   }

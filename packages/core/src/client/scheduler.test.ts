@@ -143,6 +143,11 @@ describe('Scheduler', () => {
     scheduler.enqueue(job('x', []).spec);
     await tick();
     const state = await firstValueFrom(scheduler.state$);
-    expect(state).toEqual({ inFlight: { 'gen4.5': 1 }, queued: {}, requestsPerSecond: 7 });
+    expect(state).toEqual({
+      inFlight: { 'gen4.5': 1 },
+      queued: {},
+      requestsPerSecond: 7,
+      createsPerSecond: 7,
+    });
   });
 });

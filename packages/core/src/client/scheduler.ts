@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   readonly queueKeyConcurrency?: number | ((queueKey: string) => number | undefined);
   /** The current request rate, for the state view. */
   readonly rate: () => number;
+  /** The current create rate (lowered after 429s on create), for the state view. */
+  readonly createRate?: () => number;
 }
 
 interface Waiting {
@@ -277,6 +279,12 @@ export class Scheduler {
     }
     const queued: Record<string, number> = {};
     for (const [key, queue] of this.#queues) queued[key] = queue.length;
-    return { inFlight, queued, requestsPerSecond: this.#options.rate() };
+    const requestsPerSecond = this.#options.rate();
+    return {
+      inFlight,
+      queued,
+      requestsPerSecond,
+      createsPerSecond: this.#options.createRate?.() ?? requestsPerSecond,
+    };
   }
 }

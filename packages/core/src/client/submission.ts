@@ -13,6 +13,7 @@ import { CreateTaskResponseSchema, type TaskEvent, type TaskSnapshot } from '../
 import type { RunwayHttp } from './http.js';
 import type { TaskHub } from './hub.js';
 import type { PollingPolicy } from './polling.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { Scheduler } from './scheduler.js';
 import { TaskStreamObservable } from './stream.js';
 import { type BackoffOptions, backoffDelay, sleep } from './timing.js';
@@ -25,6 +26,11 @@ const MAX_RATE_LIMITED_CREATES = 10;
 
 export interface SubmissionContext {
   readonly http: RunwayHttp;
+  /**
+   * Paces creates on their own (on top of the request limiter): halved on a create's 429 and held
+   * for its `Retry-After`, so a burst of queued creates does not meet a wall of 429s.
+   */
+  readonly createPacer: RateLimiter;
   readonly hub: TaskHub;
   readonly scheduler: Scheduler;
   readonly polling: PollingPolicy;
@@ -208,14 +214,22 @@ export class Submission {
 
   /** Sends the create, retrying only what the server certainly refused. */
   async #send(): Promise<{ id: string; estimatedCost?: { credits: number } | undefined }> {
-    const { http, scheduler, retry } = this.#ctx;
+    const { http, createPacer, scheduler, retry } = this.#ctx;
     const { signal, waitForDailyQuota } = this.#options;
     const path = `/v1/${this.#type}`;
     let refusals = 0;
     let rateLimited = 0;
     for (;;) {
       try {
-        const response = await http.send('POST', path, { body: this.#body, acquireSignal: signal });
+        const release = await createPacer.acquire(signal);
+        let response: Awaited<ReturnType<RunwayHttp['send']>>;
+        try {
+          response = await http.send('POST', path, { body: this.#body, acquireSignal: signal });
+          release(true);
+        } catch (error) {
+          release(!isRateLimitError(error));
+          throw error;
+        }
         const parsed = CreateTaskResponseSchema.safeParse(response.body);
         if (!parsed.success) {
           throw new MalformedResponseError(`POST ${path} answered without a task id`, {
@@ -227,7 +241,6 @@ export class Submission {
       } catch (error) {
         if (signal?.aborted) throw error;
         if (isRateLimitError(error)) {
-          http.limiter.penalize();
           const wait = error.retryAfter ?? backoffDelay(rateLimited, retry);
           if (wait >= DAILY_QUOTA_THRESHOLD_MS) {
             const quota = new RateLimitError(
@@ -238,6 +251,11 @@ export class Submission {
             if (!waitForDailyQuota) throw quota;
           } else if (++rateLimited > MAX_RATE_LIMITED_CREATES) {
             throw error;
+          } else {
+            // A rate, not a quota: every create waits out the Retry-After, then goes slower.
+            createPacer.penalize();
+            createPacer.holdUntil(Date.now() + wait);
+            continue;
           }
           await sleep(wait, signal);
           continue;

@@ -118,6 +118,8 @@ export interface SchedulerState {
   readonly queued: Readonly<Record<string, number>>;
   /** The request rate currently allowed (lowered after 429s, climbing back). */
   readonly requestsPerSecond: number;
+  /** The create rate currently allowed (lowered after 429s on create, climbing back). */
+  readonly createsPerSecond: number;
 }
 
 export interface SchedulerView {
