@@ -83,7 +83,7 @@ export class RunwayHttp {
       taskId?: string | undefined;
     } = {},
   ): Promise<HttpResponse> {
-    const { signal, taskId } = init;
+    const { signal } = init;
     const limiter = this.#options.limiter;
     const release = await limiter.acquire(init.acquireSignal ?? signal);
     try {
