@@ -201,10 +201,13 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions): Promis
   let cancelledOnArrival = 0;
 
   if (interrupt && !interrupt.aborted) {
-    const onInterrupt = new Promise<void>((resolve) => {
-      interrupt.addEventListener('abort', () => resolve(), { once: true });
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      interrupt.addEventListener('abort', onAbort, { once: true });
     });
-    await Promise.race([all, onInterrupt]);
+    await Promise.race([all, aborted]);
+    interrupt.removeEventListener('abort', onAbort);
   }
 
   if (interrupt?.aborted && runs.some((run) => !run.finished)) {
