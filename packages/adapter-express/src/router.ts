@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { defaultIfEmpty, filter, firstValueFrom, of, Subscription, timeout } from 'rxjs';
 import { errorHandler, HttpError } from './http-error.js';
 import type { Principal, RunwayRouter, RunwayRouterOptions } from './options.js';
-import { SseStream } from './sse.js';
+import { formatSseEvent, SseStream } from './sse.js';
 import { InMemoryTaskStore } from './store.js';
 import { isFinalUpdate, TaskTracker, type TaskUpdate, type TrackedTask } from './tracker.js';
 import { SSE_EVENT } from './view.js';
@@ -98,6 +98,18 @@ export function runwayRouter(options: RunwayRouterOptions): RunwayRouter {
 
   const principalOf = (req: Request): Principal => principals.get(req) ?? ANONYMOUS;
 
+  /** Each update is formatted once, however many streams carry it. */
+  const formatted = new WeakMap<TaskUpdate, string>();
+  const eventText = (update: TaskUpdate): string => {
+    let text = formatted.get(update);
+    if (text === undefined) {
+      const event = update.kind === 'task' ? SSE_EVENT.task : SSE_EVENT.taskError;
+      text = formatSseEvent({ event, id: update.version, data: update.data });
+      formatted.set(update, text);
+    }
+    return text;
+  };
+
   const authenticate: RequestHandler = async (req, _res, next) => {
     let claimed: Principal | string | null | undefined;
     try {
@@ -160,12 +172,7 @@ export function runwayRouter(options: RunwayRouterOptions): RunwayRouter {
     const deliver = (task: TrackedTask, key: string, update: TaskUpdate) => {
       if (!has(update) && update.version > (sent.get(task) ?? 0)) {
         sent.set(task, update.version);
-        sse.send(
-          update.kind === 'task'
-            ? { event: SSE_EVENT.task, id: update.version, data: JSON.stringify(update.view) }
-            : { event: SSE_EVENT.taskError, id: update.version, data: JSON.stringify(update.error) },
-          key,
-        );
+        sse.send(eventText(update), key);
       }
       if (isFinalUpdate(update) && pending.delete(task) && pending.size === 0) {
         sse.send({ event: SSE_EVENT.end, data: '{}' }, '\0end');

@@ -101,11 +101,12 @@ export class SseStream {
 
   /**
    * Sends an event, or holds it (replacing any held event of the same `key`) while the client is
-   * slow. Events of one key are states of one thing: only the latest matters.
+   * slow. Events of one key are states of one thing: only the latest matters. An event sent to
+   * many streams can be formatted once with `formatSseEvent` and passed as that text.
    */
-  send(event: SseEvent, key = ''): void {
+  send(event: SseEvent | string, key = ''): void {
     if (this.#closed || this.#ending) return;
-    const text = formatSseEvent(event);
+    const text = typeof event === 'string' ? event : formatSseEvent(event);
     if (this.#blocked) {
       // Re-inserting keeps the held events in the order their latest versions happened.
       this.#pending.delete(key);

@@ -25,13 +25,17 @@ import { type HttpError, toHttpError } from './http-error.js';
 import type { TaskOwnership, TaskStore } from './store.js';
 import { isFinalView, type TaskErrorView, type TaskView } from './view.js';
 
-/** One state of a task as the router numbers it; `version` is the SSE event id. */
+/**
+ * One state of a task as the router numbers it; `version` is the SSE event id and `data` the
+ * JSON of the view (or error), serialised once however many streams carry it.
+ */
 export type TaskUpdate =
-  | { readonly kind: 'task'; readonly version: number; readonly view: TaskView }
+  | { readonly kind: 'task'; readonly version: number; readonly view: TaskView; readonly data: string }
   | {
       readonly kind: 'error';
       readonly version: number;
       readonly error: TaskErrorView;
+      readonly data: string;
       readonly httpError: HttpError;
     };
 
@@ -151,7 +155,7 @@ export abstract class TrackedTask {
     const json = JSON.stringify(view);
     if (json === this.#latestJson) return undefined;
     this.#latestJson = json;
-    this.#latest = { kind: 'task', version: this.#clock.next(), view };
+    this.#latest = { kind: 'task', version: this.#clock.next(), view, data: json };
     return this.#latest;
   }
 
@@ -159,15 +163,17 @@ export abstract class TrackedTask {
   protected recordError(error: unknown): TaskUpdate | undefined {
     if (this.final) return undefined;
     const httpError = toHttpError(error);
+    const info: TaskErrorView = {
+      id: this.id,
+      ...(this.handle ? { handle: this.handle } : {}),
+      error: httpError.code,
+      message: httpError.message,
+    };
     this.#latest = {
       kind: 'error',
       version: this.#clock.next(),
-      error: {
-        id: this.id,
-        ...(this.handle ? { handle: this.handle } : {}),
-        error: httpError.code,
-        message: httpError.message,
-      },
+      error: info,
+      data: JSON.stringify(info),
       httpError,
     };
     return this.#latest;
