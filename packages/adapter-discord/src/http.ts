@@ -11,7 +11,7 @@ import {
   ComponentType,
   InteractionResponseType,
   InteractionType,
-  type MessageFlags,
+  MessageFlags,
   Routes,
 } from 'discord-api-types/v10';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -259,24 +259,39 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
     };
   }
 
-  /** Runs a handler, answering for it if it has not answered in time. */
+  /** An ephemeral message as an interaction response. */
+  const ephemeralAnswer = (content: string): APIInteractionResponse => ({
+    type: InteractionResponseType.ChannelMessageWithSource,
+    data: { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+  });
+  const failedAnswer = ephemeralAnswer('Something went wrong on the bot’s side; try again in a moment.');
+
+  /**
+   * Runs a handler and makes sure Discord gets an answer within its 3 s: `late` if the handler is
+   * slow (it may still edit later), `failed` if it threw before answering.
+   */
   async function answer(
     initial: InitialResponse,
     run: () => Promise<unknown>,
-    fallback: APIInteractionResponse,
+    fallbacks: { readonly late: APIInteractionResponse; readonly failed: APIInteractionResponse },
     context: string,
   ): Promise<void> {
-    const handled = run().catch((error: unknown) => onError(error, context));
+    const handled = run().then(
+      () => 'done' as const,
+      (error: unknown) => {
+        onError(error, context);
+        return 'failed' as const;
+      },
+    );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), answerWithinMs);
     });
     const first = await Promise.race([initial.answeredOnce, handled, late]);
     clearTimeout(timer);
-    if (!initial.answered) {
-      if (first === 'late') onError(new Error(`No answer within ${answerWithinMs} ms`), context);
-      await initial.send(fallback);
-    }
+    if (initial.answered) return;
+    if (first === 'late') onError(new Error(`No answer within ${answerWithinMs} ms`), context);
+    await initial.send(first === 'failed' ? fallbacks.failed : fallbacks.late);
   }
 
   async function handle(req: Request, res: Response): Promise<void> {
@@ -323,7 +338,7 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
         await answer(
           initial,
           () => command.handleChatInput(invocation),
-          { type: InteractionResponseType.DeferredChannelMessageWithSource },
+          { late: { type: InteractionResponseType.DeferredChannelMessageWithSource }, failed: failedAnswer },
           `handling /${command.name}`,
         );
         return;
@@ -334,7 +349,16 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
         await answer(
           initial,
           () => command.handleAutocomplete(invocation),
-          { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } },
+          {
+            late: {
+              type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+              data: { choices: [] },
+            },
+            failed: {
+              type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+              data: { choices: [] },
+            },
+          },
           `autocomplete of /${command.name}`,
         );
         return;
@@ -345,7 +369,7 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
         await answer(
           initial,
           () => command.handleButton(invocation),
-          { type: InteractionResponseType.DeferredMessageUpdate },
+          { late: { type: InteractionResponseType.DeferredMessageUpdate }, failed: failedAnswer },
           `button ${invocation.customId}`,
         );
         return;

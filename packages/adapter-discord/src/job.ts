@@ -72,7 +72,7 @@ export class RunwayJob {
   #tokenDead = false;
   #phase: JobPhase = { kind: 'submitting' };
   #taskId: string | undefined;
-  #credits: number | undefined;
+  #credits: JobView['credits'];
   #cancelledBy: string | undefined;
   #message: SentMessage | undefined;
   /** A terminal state (or a stream error) arrived: later events are ignored. */
@@ -211,8 +211,8 @@ export class RunwayJob {
     if (this.#terminal) return;
     if (event.status !== 'QUEUED') {
       this.#taskId = event.id;
-      const credits = event.cost?.credits ?? event.estimatedCost?.credits;
-      if (credits !== undefined) this.#credits = credits;
+      if (event.cost) this.#credits = { amount: event.cost.credits, final: true };
+      else if (event.estimatedCost) this.#credits = { amount: event.estimatedCost.credits, final: false };
     }
     switch (event.status) {
       case 'QUEUED':

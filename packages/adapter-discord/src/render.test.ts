@@ -58,6 +58,15 @@ describe('renderJob', () => {
     expect(body.mentionUsers).toBeUndefined();
   });
 
+  it('marks the cost as an estimate until Runway charges it', () => {
+    const footer = (credits: JobView['credits']) =>
+      renderJob(view({ kind: 'processing', progress: 0.5 }, { taskId: 't', credits })).embeds?.[0]?.footer
+        ?.text;
+    expect(footer({ amount: 60, final: false })).toBe('Task t · ~60 credits');
+    expect(footer({ amount: 60, final: true })).toBe('Task t · 60 credits');
+    expect(footer(undefined)).toBe('Task t');
+  });
+
   it('tells THROTTLED from PENDING', () => {
     expect(description({ kind: 'pending', throttled: false })).toContain('🕒 Starting…');
     expect(description({ kind: 'pending', throttled: true })).toContain(
@@ -84,7 +93,7 @@ describe('renderJob', () => {
     const body = renderJob(
       view(
         { kind: 'succeeded', elapsedMs: 75_000, deliveries: [{ kind: 'attached', file }] },
-        { output: 'image', taskId: 'task-1', credits: 5 },
+        { output: 'image', taskId: 'task-1', credits: { amount: 5, final: true } },
       ),
     );
     expect(body.files).toEqual([file]);

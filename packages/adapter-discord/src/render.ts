@@ -70,7 +70,8 @@ export interface JobView {
   readonly params: readonly (readonly [string, string])[];
   readonly output: string;
   readonly taskId: string | undefined;
-  readonly credits: number | undefined;
+  /** Credits: the estimate while the task runs, the cost once Runway charged it. */
+  readonly credits: { readonly amount: number; readonly final: boolean } | undefined;
   readonly phase: JobPhase;
 }
 
@@ -226,7 +227,7 @@ export function renderJob(view: JobView): MessageBody {
   }));
   const footer = [
     view.taskId ? `Task ${view.taskId}` : undefined,
-    view.credits ? `${view.credits} credits` : undefined,
+    view.credits ? `${view.credits.final ? '' : '~'}${view.credits.amount} credits` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');

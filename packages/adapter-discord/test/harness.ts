@@ -114,13 +114,17 @@ export interface HttpHarness {
   close(): Promise<void>;
 }
 
-export async function httpMode(stack: Stack): Promise<HttpHarness> {
+export async function httpMode(
+  stack: Stack,
+  options: { command?: RunwayCommand; answerWithinMs?: number } = {},
+): Promise<HttpHarness> {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const jwk = publicKey.export({ format: 'jwk' });
   const publicKeyHex = Buffer.from(jwk.x as string, 'base64url').toString('hex');
   const app = express();
   const handler = discordInteractionsHandler({
-    command: stack.command,
+    command: options.command ?? stack.command,
+    ...(options.answerWithinMs !== undefined ? { answerWithinMs: options.answerWithinMs } : {}),
     publicKey: publicKeyHex,
     applicationId: stack.fake.applicationId,
     rest: new REST({ api: stack.fake.api, offset: 0 }).setToken(stack.fake.botToken),

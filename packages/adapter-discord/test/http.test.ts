@@ -195,4 +195,39 @@ describe('HTTP interactions (Ed25519-signed POSTs, answers over REST)', () => {
     expect(fake.original(payload.token)?.embeds[0]?.description).toContain('✅ Done');
     expect(stack.sim.requests().some((r) => r.method === 'DELETE')).toBe(false);
   });
+
+  it('answers for a handler that throws (ephemeral error) or is too slow (deferred)', async () => {
+    const failing = await httpMode(stack, {
+      command: {
+        ...stack.command,
+        handleChatInput: async () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    const slow = await httpMode(stack, {
+      answerWithinMs: 50,
+      command: {
+        ...stack.command,
+        handleChatInput: () => new Promise((resolve) => setTimeout(resolve, 300)),
+      },
+    });
+    try {
+      const payload = () => chatInput(stack.fake, alice, 'sound-effect', { prompt: 'a bell' });
+      expect((await failing.deliver(payload())).body).toEqual({
+        type: 4,
+        data: {
+          content: 'Something went wrong on the bot’s side; try again in a moment.',
+          flags: 64,
+          allowed_mentions: { parse: [] },
+        },
+      });
+      expect((await slow.deliver(payload())).body).toEqual({ type: 5 });
+      expect(stack.errors.map((e) => (e.error as Error).message)).toEqual(['boom', 'No answer within 50 ms']);
+    } finally {
+      stack.errors.length = 0;
+      await failing.close();
+      await slow.close();
+    }
+  });
 });
