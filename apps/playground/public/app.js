@@ -493,7 +493,7 @@ function detailOf(view) {
     case 'PROCESSING':
       return `Processing · ${Math.round((view.progress ?? 0) * 100)}%`;
     case 'SUCCEEDED':
-      return view.cost ? `Done · ${view.cost.credits} credits` : 'Done';
+      return view.cost ? `Done · ${view.cost.credits} credit${view.cost.credits === 1 ? '' : 's'}` : 'Done';
     case 'FAILED':
       return `Failed: ${view.failure ?? 'no reason given'}${view.failureCode ? ` (${view.failureCode})` : ''}`;
     case 'CANCELLED':
