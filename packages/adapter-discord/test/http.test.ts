@@ -196,6 +196,34 @@ describe('HTTP interactions (Ed25519-signed POSTs, answers over REST)', () => {
     expect(stack.sim.requests().some((r) => r.method === 'DELETE')).toBe(false);
   });
 
+  it('lets the requester cancel a running task: the UPDATE answer, then "Cancelled by"', async () => {
+    const { fake } = stack;
+    const payload = chatInput(fake, alice, 'text-to-video', {
+      prompt: 'a comet over the sea [slow]',
+      ratio: '1280:720',
+      duration: 5,
+    });
+    await http.deliver(payload);
+    await fake.waitFor(
+      (r) => byToken(payload.token)(r) && r.method === 'PATCH' && /🎬/.test(JSON.stringify(r.json)),
+    );
+    const message = fake.original(payload.token);
+    const answer = await http.deliver(
+      buttonPress(fake, alice, message as object, firstButtonId(message) as string),
+    );
+    expect(answer.body).toMatchObject({
+      type: 7,
+      data: {
+        components: [],
+        embeds: [{ description: expect.stringContaining(`🛑 Cancelling (requested by <@${alice.id}>)…`) }],
+      },
+    });
+    await stack.command.idle();
+    expect(fake.original(payload.token)?.embeds[0]?.description).toContain(`🚫 Cancelled by <@${alice.id}>`);
+    const task = stack.sim.tasks().find((t) => t.input.promptText === 'a comet over the sea [slow]');
+    expect(task?.status).toBe('CANCELLED');
+  });
+
   it('answers for a handler that throws (ephemeral error) or is too slow (deferred)', async () => {
     const failing = await httpMode(stack, {
       command: {
