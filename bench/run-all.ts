@@ -1,6 +1,6 @@
 /**
  * Runs the benchmarks side by side and writes their tables to bench/RESULTS.md.
- * `pnpm bench` runs all; `pnpm bench client scheduler` runs some (client, streams, scheduler, sse).
+ * `pnpm bench` runs all; `pnpm bench client scheduler` runs some (client, policy, streams, scheduler, sse).
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import os from 'node:os';
 
 const suites: Record<string, string> = {
   client: './client-vs-sdk.ts',
+  policy: './poll-policy.ts',
   streams: './streams.ts',
   scheduler: './scheduler.ts',
   sse: './sse-fanout.ts',

@@ -32,14 +32,20 @@ describe('PollSchedule', () => {
     // 10% per 5 s: started at t=0 (progress 0.1 at 5 s, 0.2 at 10 s), finishes at t=50 s.
     schedule.next(running(0.1), 5000);
     // 40 s left, measured over 5 s: look again halfway there first.
-    const halfway = schedule.next(running(0.2), 10_000);
-    expect(halfway).toBeGreaterThan(20_000);
-    expect(halfway).toBeLessThanOrEqual(21_000);
-    // At t≈30.5 s, progress 0.61: the baseline is long now; aim just after t=50 s.
-    const at = 10_000 + halfway;
-    const delay = schedule.next(running(at / 50_000), at);
+    let at = 10_000;
+    let delay = schedule.next(running(0.2), at);
+    expect(delay).toBeGreaterThan(20_000);
+    expect(delay).toBeLessThanOrEqual(21_000);
+    // Then refine until the baseline is long, and aim just after t = 50 s.
+    const polls = [at];
+    while (at + delay < 50_000) {
+      at += delay;
+      polls.push(at);
+      delay = schedule.next(running(at / 50_000), at);
+    }
     expect(at + delay).toBeGreaterThan(50_000);
     expect(at + delay).toBeLessThanOrEqual(52_000);
+    expect(polls.length).toBeLessThanOrEqual(4);
   });
 
   it('never polls sooner than the minimum interval, even when the end is near', () => {

@@ -62,9 +62,12 @@ export class PollSchedule {
     if (eta === undefined) return clamp(minIntervalMs);
     // A rate measured over a short span is noisy: while the finish is far away compared with the
     // span the samples cover, look again halfway there, so the final aim rests on a long baseline.
+    // Only when halfway still leaves a whole minimum interval before the aim: a look that lands
+    // just before the end would push the next one a minimum interval past it.
     const remaining = eta - at;
     const span = at - (this.#firstRunning as Sample).at;
-    return clamp(remaining > 2 * span ? remaining / 2 : remaining);
+    const refine = remaining > span / 2 && remaining >= 2 * minIntervalMs;
+    return clamp(refine ? remaining / 2 : remaining);
   }
 
   /** Estimated wall-clock time the task finishes, plus a small margin so the poll lands after it. */
