@@ -151,6 +151,7 @@ export class RunwayJob {
       this.#controller.abort();
       return;
     }
+    const before = this.#phase;
     this.#phase = { kind: 'cancelling', by: button.user.id };
     const body = this.#body();
     try {
@@ -164,8 +165,9 @@ export class RunwayJob {
     } catch (error) {
       this.#ctx.onError(error, `cancelling task ${taskId}`);
       if (!this.#terminal) {
+        // The task runs on: the message goes back to its progress, Cancel button included.
         this.#cancelledBy = undefined;
-        this.#phase = { kind: 'error', message: 'The task could not be cancelled; it keeps running.' };
+        this.#phase = before;
         this.#render();
       }
     }

@@ -108,6 +108,38 @@ describe('edge cases (gateway mode, simulator, fake Discord)', () => {
     ).toBe(false);
   });
 
+  it('a cancel Runway refuses leaves the task running, with its Cancel button back', async () => {
+    await start({
+      client: { retry: { maxRetries: 0 } },
+      simulator: { timing: { runMs: [100_000, 100_000] }, faults: { delete: { errorRate: 1, status: 500 } } },
+    });
+    const payload = chatInput(stack.fake, alice, 'text-to-video', {
+      prompt: 'stubborn',
+      ratio: '1280:720',
+      duration: 5,
+    });
+    gateway.dispatch(payload);
+    await stack.fake.waitFor(
+      (r) => r.method === 'PATCH' && r.route.includes(payload.token) && descriptionOf(r).includes('🎬'),
+    );
+    const message = stack.fake.original(payload.token);
+    gateway.dispatch(buttonPress(stack.fake, alice, message as object, firstButtonId(message) as string));
+    await stack.command.idle();
+    expect(stack.errors.map((e) => e.context)).toEqual([`cancelling task ${stack.sim.tasks()[0]?.id}`]);
+    const after = edits(stack, payload.token).filter(
+      (r) =>
+        r.at >
+        (stack.fake.requests.find(
+          (q) => q.route.includes('/callback') && (q.json as { type: number }).type === 7,
+        )?.at ?? 0),
+    );
+    // Back to progress with the button, then the result.
+    expect(
+      after.some((r) => descriptionOf(r).includes('🎬') && JSON.stringify(r.json).includes('runway:cancel:')),
+    ).toBe(true);
+    expect(stack.fake.original(payload.token)?.embeds[0]?.description).toContain('✅ Done');
+  });
+
   it('a 429 on an edit is waited out, and no backlog of stale edits follows', async () => {
     await start({ simulator: { timing: { runMs: [200_000, 200_000] } } });
     stack.fake.rateLimit({ method: 'PATCH', route: /\/messages\/@original$/, retryAfter: 1 });
