@@ -291,6 +291,25 @@ describe('cancel', () => {
     await eventually(() => expect(sim.task(id)?.status).toBe('CANCELLED'));
   });
 
+  it('close() waits for a create on the wire and cancels the task its caller let go of', async () => {
+    const { sim, newClient } = await setup({
+      faults: { create: { latencyMs: 150 } },
+      timing: { runMs: [60_000, 60_000] },
+    });
+    const client = newClient();
+    const controller = new AbortController();
+    const done = lastValueFrom(client.textToImage(image(), { signal: controller.signal })).catch(
+      (e: unknown) => e,
+    );
+    await delay(50); // the create is on the wire, held by the simulator
+    controller.abort();
+    expect(await done).toBeInstanceOf(AbortError);
+    await client.close();
+    // The create finished after the abort and the close; its task was cancelled before close() resolved.
+    expect(sim.tasks()).toHaveLength(1);
+    expect(sim.tasks()[0]?.status).toBe('CANCELLED');
+  });
+
   it('cancels on unsubscribe only when asked to', async () => {
     const { sim, client } = await setup({ timing: { runMs: [60_000, 60_000] } });
     const kept = client.textToImage(image());

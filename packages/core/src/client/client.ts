@@ -178,6 +178,11 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
   async function cancel(id: string, cancelOptions: { signal?: AbortSignal } = {}): Promise<CancelResult> {
     assertOpen();
     assertTaskId(id);
+    return cancelTask(id, cancelOptions);
+  }
+
+  /** DELETE of a task; also used while closing, for tasks whose create was still on the wire. */
+  async function cancelTask(id: string, cancelOptions: { signal?: AbortSignal } = {}): Promise<CancelResult> {
     const path = `/v1/tasks/${encodeURIComponent(id)}`;
     const wasFinished = (() => {
       const latest = hub.peek(id);
@@ -204,12 +209,15 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
     scheduler,
     polling,
     retry,
-    cancelInBackground: (id) => {
-      const pending = cancel(id).catch(() => undefined);
-      background.add(pending);
-      void pending.finally(() => background.delete(pending));
-    },
+    cancelInBackground: (id) => track(cancelTask(id)),
+    track,
   };
+
+  function track(work: Promise<unknown>): void {
+    const pending = work.catch(() => undefined);
+    background.add(pending);
+    void pending.finally(() => background.delete(pending));
+  }
 
   function submit<T extends TaskType>(type: T, input: TaskInput<T>, submitOptions: SubmitOptions = {}) {
     let body: { model: string };
@@ -307,7 +315,9 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
       const reason = new AbortError('The client was closed');
       scheduler.close(reason);
       hub.close();
-      await Promise.allSettled([...background]);
+      // Creates on the wire finish (a task they made is cancelled if its caller had let go), and
+      // cancels they start are waited for in turn: nothing is left running unknown.
+      while (background.size > 0) await Promise.allSettled([...background]);
       limiter.close(reason);
       createPacer.close(reason);
       await ownDispatcher?.close();

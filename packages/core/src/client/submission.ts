@@ -37,6 +37,8 @@ export interface SubmissionContext {
   readonly retry: BackoffOptions & { readonly maxCreateRetries: number };
   /** Cancels a task in the background; the client awaits these on close. */
   readonly cancelInBackground: (id: string) => void;
+  /** Background work the client's close() waits for. */
+  readonly track: (work: Promise<unknown>) => void;
 }
 
 type Phase = 'idle' | 'queued' | 'creating' | 'created' | 'done' | 'failed';
@@ -172,7 +174,8 @@ export class Submission {
         new Promise<void>((release) => {
           this.#removeFromQueue = undefined;
           this.#releaseSlot = release;
-          void this.#create();
+          // The client's close() waits for creates on the wire: their tasks must not be lost.
+          this.#ctx.track(this.#create());
         }),
     });
   }

@@ -53,19 +53,26 @@ type JsonSchema = {
   ratio?: boolean;
 };
 
-/** Finds the media kind anywhere inside a schema (a URI, a list of URIs, objects with a `uri`). */
+/**
+ * The media kinds anywhere inside a schema (a URI, a list of URIs, objects with a `uri`, unions of
+ * those), joined as `image`, `video`, `audio` or `image|video`.
+ */
 function findMedia(schema: JsonSchema): string | undefined {
-  if (schema.media) return schema.media;
-  for (const child of [
-    ...(schema.anyOf ?? []),
-    ...(schema.oneOf ?? []),
-    ...(schema.items ? [schema.items] : []),
-    ...Object.values(schema.properties ?? {}),
-  ]) {
-    const found = findMedia(child);
-    if (found) return found;
-  }
-  return undefined;
+  const kinds = new Set<string>();
+  const visit = (node: JsonSchema) => {
+    if (node.media) for (const kind of node.media.split('|')) kinds.add(kind);
+    for (const child of [
+      ...(node.anyOf ?? []),
+      ...(node.oneOf ?? []),
+      ...(node.items ? [node.items] : []),
+      ...Object.values(node.properties ?? {}),
+    ]) {
+      visit(child);
+    }
+  };
+  visit(schema);
+  if (kinds.size === 0) return undefined;
+  return ['image', 'video', 'audio'].filter((kind) => kinds.has(kind)).join('|');
 }
 
 function describeField(name: string, schema: JsonSchema, required: boolean): FieldSpec {
