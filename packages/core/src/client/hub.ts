@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, Subject, type Subscriber, share, timer } from 'rxjs';
 import {
   AbortError,
@@ -112,6 +113,8 @@ export class InMemoryTaskHub implements TaskHub {
 
   constructor(options: InMemoryTaskHubOptions) {
     this.#options = options;
+    // Every running loop listens for the hub closing: as many listeners as watched tasks.
+    setMaxListeners(0, this.#closed.signal);
   }
 
   watch(id: string): Observable<TaskSnapshot> {
