@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', BIN, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@runway-rx/source', '--import', 'tsx', BIN, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
