@@ -110,9 +110,9 @@ async function rateWindow(R = 20, seconds = 12) {
       while ((times[i] as number) - (times[j] as number) >= 1000) j++;
       worst = Math.max(worst, i - j + 1);
     }
-    // Saturated stretch: from the first request to the last.
-    const span = ((times.at(-1) as number) - (times[0] as number)) / 1000;
-    const used = times.length / span;
+    // Saturated stretch: whole seconds from the first request on.
+    const seconds = Math.floor(((times.at(-1) as number) - (times[0] as number)) / 1000);
+    const used = times.filter((t) => t < (times[0] as number) + seconds * 1000).length / seconds;
     const out = table(
       `Request rate: requestsPerSecond = ${R}, saturated for ${seconds} s`,
       [

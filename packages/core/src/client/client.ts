@@ -118,8 +118,9 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
   // Creates climb back slowly after a 429: a refused create costs a round trip and a Retry-After.
   const createPacer = new RateLimiter({
     requestsPerSecond,
-    increasePerSecond: Math.max(0.05, requestsPerSecond / 200),
+    increasePerSecond: Math.max(0.05, requestsPerSecond / 100),
     decreaseFactor: 0.75,
+    smooth: true,
   });
   const http = new RunwayHttp({
     apiKey,

@@ -86,4 +86,28 @@ describe('RateLimiter', () => {
     expect(times).toHaveLength(3);
     expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(1900);
   });
+
+  it('spaces permits evenly when smooth', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 5, smooth: true });
+    const times = await drain(limiter, 6, 2000);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(200);
+    expect(times).toHaveLength(6);
+  });
+
+  it('corrects a large first overshoot at once, then climbs slower near the rate that was refused', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 50, increasePerSecond: 1 });
+    const releases = await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+    for (const release of releases) release(true);
+    limiter.penalize(); // 5 got through at 50/s: the server's limit is near 5
+    expect(limiter.rate).toBe(5);
+    await vi.advanceTimersByTimeAsync(2000);
+    limiter.penalize(); // refused again at 7
+    const after = limiter.rate;
+    expect(after).toBeCloseTo(7 * 0.5, 0);
+    await vi.advanceTimersByTimeAsync(4000);
+    const fast = limiter.rate; // below 90% of 7: full speed
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(limiter.rate - fast).toBeLessThan(fast - after); // slower once near 7
+  });
 });

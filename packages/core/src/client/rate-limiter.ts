@@ -9,6 +9,12 @@ export interface RateLimiterOptions {
   readonly decreaseFactor?: number;
   /** Additive increase, in requests per second gained per second without a 429. Default ceiling / 20. */
   readonly increasePerSecond?: number;
+  /**
+   * Space requests evenly (one per 1/rate s) instead of letting up to `rate` go at once in each
+   * window. Smooth pacing probes a server's limit gently: an overshoot costs one refused request,
+   * not a burst of them. Default false.
+   */
+  readonly smooth?: boolean;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -50,9 +56,12 @@ export class RateLimiter {
   readonly #decrease: number;
   readonly #increase: number;
   readonly #now: () => number;
+  readonly #smooth: boolean;
   #rate: number;
   #lastAdjust: number;
   #lastDecrease = Number.NEGATIVE_INFINITY;
+  /** The rate at the last 429: the climb slows down as it nears it (the server's limit lies there). */
+  #lastRefusedAt = Number.POSITIVE_INFINITY;
   /** No permit before this time (the server's `Retry-After`). */
   #heldUntil = 0;
   /** Requests whose hold on the window has not expired. */
@@ -68,6 +77,7 @@ export class RateLimiter {
     this.#decrease = options.decreaseFactor ?? 0.5;
     this.#increase = options.increasePerSecond ?? this.#max / 20;
     this.#now = options.now ?? Date.now;
+    this.#smooth = options.smooth ?? false;
     this.#rate = this.#max;
     this.#lastAdjust = this.#now();
   }
@@ -108,9 +118,9 @@ export class RateLimiter {
   }
 
   /**
-   * The server answered 429: slow down, once per window. After a large overshoot the rate drops
-   * to what the server accepted in the last window (a 10× overshoot is corrected at once, not in
-   * halvings); otherwise by the decrease factor.
+   * The server answered 429: slow down, once per window. The first push-back at full rate drops
+   * the rate to what the server accepted in the last window when that is far lower (a 10×
+   * overshoot is corrected at once, not in halvings); otherwise the decrease factor applies.
    */
   penalize(): void {
     const now = this.#now();
@@ -118,10 +128,12 @@ export class RateLimiter {
     const window = this.#windowMs();
     if (now - this.#lastDecrease < window) return;
     this.#lastDecrease = now;
+    this.#lastRefusedAt = this.#rate;
     const accepted = this.#slots.filter((slot) => slot.accepted && slot.end > now - window).length;
-    // A large overshoot (the server took less than half of what we sent) is corrected at once to
-    // what got through; otherwise the usual multiplicative decrease.
-    const next = accepted > 0 && this.#rate > 2 * accepted ? accepted : this.#rate * this.#decrease;
+    // The first push-back at full rate may reveal a large overshoot (the server took less than half
+    // of what we sent): go straight to what got through. After that, the usual decrease.
+    const overshoot = this.#rate >= this.#max && accepted > 0 && this.#rate > 2 * accepted;
+    const next = overshoot ? accepted : this.#rate * this.#decrease;
     this.#setRate(Math.max(this.#min, next));
   }
 
@@ -149,7 +161,9 @@ export class RateLimiter {
     const elapsed = (now - this.#lastAdjust) / 1000;
     this.#lastAdjust = now;
     if (this.#rate < this.#max && now - this.#lastDecrease >= this.#windowMs()) {
-      this.#setRate(Math.min(this.#max, this.#rate + this.#increase * elapsed));
+      const near = this.#rate >= 0.9 * this.#lastRefusedAt;
+      const increase = near ? this.#increase / 4 : this.#increase;
+      this.#setRate(Math.min(this.#max, this.#rate + increase * elapsed));
     }
   }
 
@@ -159,9 +173,9 @@ export class RateLimiter {
     for (const listener of this.#listeners) listener(rate);
   }
 
-  /** Requests allowed per window, and the window: R per second, or one per 1/R s below 1/s. */
+  /** Requests allowed per window, and the window: R per second (or one per 1/R s when smooth or below 1/s). */
   #capacity(): number {
-    return Math.max(1, Math.floor(this.#rate));
+    return this.#smooth ? 1 : Math.max(1, Math.floor(this.#rate));
   }
 
   #windowMs(): number {
