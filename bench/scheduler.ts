@@ -111,10 +111,10 @@ async function rateWindow(R = 20, seconds = 12) {
       worst = Math.max(worst, i - j + 1);
     }
     // Saturated stretch: whole seconds from the first request on.
-    const seconds = Math.floor(((times.at(-1) as number) - (times[0] as number)) / 1000);
-    const used = times.filter((t) => t < (times[0] as number) + seconds * 1000).length / seconds;
+    const whole = Math.floor(((times.at(-1) as number) - (times[0] as number)) / 1000);
+    const used = times.filter((t) => t < (times[0] as number) + whole * 1000).length / whole;
     const out = table(
-      `Request rate: requestsPerSecond = ${R}, saturated for ${seconds} s`,
+      `Request rate: requestsPerSecond = ${R}, saturated for ${whole} s`,
       [
         ['most requests in any 1 s window', worst, R, worst / R],
         ['average requests per second', used, R, used / R],

@@ -121,6 +121,7 @@ export function createRunwayClient(options: RunwayClientOptions = {}): RunwayCli
     increasePerSecond: Math.max(0.05, requestsPerSecond / 100),
     decreaseFactor: 0.75,
     smooth: true,
+    untilComplete: false,
   });
   const http = new RunwayHttp({
     apiKey,

@@ -110,4 +110,21 @@ describe('RateLimiter', () => {
     await vi.advanceTimersByTimeAsync(4000);
     expect(limiter.rate - fast).toBeLessThan(fast - after); // slower once near 7
   });
+
+  it('can count a request from its permit only, so requests waiting elsewhere do not serialize', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 5, smooth: true, untilComplete: false });
+    const times = await drain(limiter, 5, 1000);
+    expect(times).toHaveLength(5); // releases come 20 ms after each permit and do not hold the window
+    const held = new RateLimiter({ requestsPerSecond: 5, smooth: true });
+    const first = await held.acquire();
+    let second = false;
+    void held.acquire().then(() => {
+      second = true;
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(second).toBe(false); // the default holds the window until the first completes
+    first();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(second).toBe(true);
+  });
 });

@@ -15,6 +15,13 @@ export interface RateLimiterOptions {
    * not a burst of them. Default false.
    */
   readonly smooth?: boolean;
+  /**
+   * Count a request in the window from its permit until it completes (the default: no window of
+   * arrivals at the server can exceed the rate, however the network bunches them). When false, a
+   * request counts from its permit only: for pacing one kind of request that then waits for
+   * another limiter, where holding a place until completion would serialize them.
+   */
+  readonly untilComplete?: boolean;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -57,6 +64,7 @@ export class RateLimiter {
   readonly #increase: number;
   readonly #now: () => number;
   readonly #smooth: boolean;
+  readonly #untilComplete: boolean;
   #rate: number;
   #lastAdjust: number;
   #lastDecrease = Number.NEGATIVE_INFINITY;
@@ -78,6 +86,7 @@ export class RateLimiter {
     this.#increase = options.increasePerSecond ?? this.#max / 20;
     this.#now = options.now ?? Date.now;
     this.#smooth = options.smooth ?? false;
+    this.#untilComplete = options.untilComplete ?? true;
     this.#rate = this.#max;
     this.#lastAdjust = this.#now();
   }
@@ -196,12 +205,15 @@ export class RateLimiter {
   }
 
   #take(): Release {
-    const slot: Slot = { end: Number.POSITIVE_INFINITY, accepted: false };
+    const slot: Slot = { end: this.#untilComplete ? Number.POSITIVE_INFINITY : this.#now(), accepted: false };
     this.#slots.push(slot);
+    let released = false;
     return (accepted = true) => {
-      if (slot.end !== Number.POSITIVE_INFINITY) return;
-      slot.end = this.#now();
+      if (released) return;
+      released = true;
       slot.accepted = accepted;
+      if (!this.#untilComplete) return;
+      slot.end = this.#now();
       // A full window waiting on in-flight requests can move now.
       if (this.#waiters.length > 0 && this.#timer === undefined) this.#schedule();
     };
