@@ -94,6 +94,23 @@ describe('Scheduler', () => {
     expect(log).toEqual(['a0', 'b0']);
   });
 
+  it("places jobs of a capped key in that key's order, across models", async () => {
+    const log: string[] = [];
+    const scheduler = new Scheduler({ concurrency: 10, queueKeyConcurrency: 1, rate: () => 10 });
+    const models = ['gen4.5', 'veo3.1', 'gen4_image', 'veo3.1'];
+    const jobs = models.map((model, i) => job(String(i), log, { model, queueKey: 'batch' }));
+    for (const j of jobs) scheduler.enqueue(j.spec);
+    await tick();
+    expect(log).toEqual(['0']);
+    // Per model alone, jobs 1 and 2 would both be "#1": the key's cap makes them wait in turn.
+    expect(jobs.slice(1).map((j) => j.positions.at(-1))).toEqual([1, 2, 3]);
+    jobs[0]?.finish();
+    await tick();
+    await tick();
+    expect(log).toEqual(['0', '1']);
+    expect(jobs.slice(2).map((j) => j.positions.at(-1))).toEqual([1, 2]);
+  });
+
   it('removes a waiting job without running it, and moves the line up', async () => {
     const log: string[] = [];
     const scheduler = new Scheduler({ concurrency: 1, rate: () => 10 });

@@ -235,18 +235,22 @@ export class Scheduler {
 
   /**
    * A job's place in line is where it would start if nothing else arrived: jobs of the same model
-   * interleaved key by key in rotation order.
+   * interleaved key by key in rotation order. When its key has a cap of its own, the jobs ahead of
+   * it in its key (of any model) wait before it too: it is never placed ahead of them.
    */
   #updatePositions(): void {
+    const places = new Map<Waiting, number>();
     const byModel = new Map<string, Waiting[][]>();
     for (const key of this.#rotation()) {
       const queue = this.#queues.get(key) as Waiting[];
+      const capped = Number.isFinite(this.#keyCap(key));
       const perModel = new Map<string, Waiting[]>();
-      for (const waiting of queue) {
+      queue.forEach((waiting, index) => {
+        if (capped) places.set(waiting, index + 1);
         const list = perModel.get(waiting.job.model) ?? [];
         list.push(waiting);
         perModel.set(waiting.job.model, list);
-      }
+      });
       for (const [model, list] of perModel) {
         const lists = byModel.get(model) ?? [];
         lists.push(list);
@@ -262,11 +266,14 @@ export class Scheduler {
           if (!waiting) continue;
           remaining = true;
           position++;
-          if (waiting.position !== position) {
-            waiting.position = position;
-            waiting.job.onPosition(position);
-          }
+          places.set(waiting, Math.max(position, places.get(waiting) ?? 0));
         }
+      }
+    }
+    for (const [waiting, position] of places) {
+      if (waiting.position !== position) {
+        waiting.position = position;
+        waiting.job.onPosition(position);
       }
     }
   }
