@@ -12,6 +12,7 @@ import {
 } from '@runway-rx/core';
 import { SAMPLE_MEDIA, type Simulator, type SimulatorOptions, startSimulator } from '@runway-rx/simulator';
 import express, { type Express } from 'express';
+import { MEDIA_PATH, mediaProxy, mediaUrl } from './media.js';
 import { browserPrincipal } from './principal.js';
 
 export interface PlaygroundOptions {
@@ -96,8 +97,14 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   const mode = simulator ? 'simulator' : 'runway';
 
   const principal = browserPrincipal();
-  const router = runwayRouter({ client, authorize: principal.authorize });
-  const outputOrigin = simulator ? new URL(simulator.url).origin : '';
+  // On the simulator, outputs are served through the playground's own origin (/media/…): the
+  // simulator's address never reaches the browser.
+  const simulatorOrigin = simulator ? new URL(simulator.url).origin : undefined;
+  const router = runwayRouter({
+    client,
+    authorize: principal.authorize,
+    ...(simulatorOrigin ? { outputUrl: mediaUrl(simulatorOrigin) } : {}),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -108,8 +115,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       'Content-Security-Policy',
       [
         "default-src 'self'",
-        `img-src 'self' data: blob: https: ${outputOrigin}`.trim(),
-        `media-src 'self' data: blob: https: ${outputOrigin}`.trim(),
+        "img-src 'self' data: blob: https:",
+        "media-src 'self' data: blob: https:",
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
@@ -135,6 +142,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     res.type('application/json').send(registry);
   });
   app.use('/api/tasks', router);
+  if (simulatorOrigin) app.get(`${MEDIA_PATH}/*path`, mediaProxy(simulatorOrigin));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such route' });
   });

@@ -26,7 +26,8 @@ describe('startPlayground', () => {
     expect(await page.text()).toContain('<script type="module" src="/app.js"></script>');
     const policy = page.headers.get('content-security-policy') ?? '';
     expect(policy).toContain("default-src 'self'");
-    expect(policy).toContain(`media-src 'self' data: blob: https: ${playground.simulator?.url}`);
+    expect(policy).toContain("media-src 'self' data: blob: https:");
+    expect(policy).not.toContain(playground.simulator?.url as string);
     expect((await fetch(`${playground.url}/app.js`)).headers.get('content-type')).toMatch(/javascript/);
   });
 
@@ -47,6 +48,35 @@ describe('startPlayground', () => {
     expect(registry.mediaLimits.dataUri.image).toBe(5_242_880);
     expect(registry.samples.image).toMatch(/^data:image\/png;base64,/);
     expect(JSON.stringify(registry)).not.toContain(playground.simulator?.apiKey as string);
+  });
+
+  it("serves outputs through its own origin: the simulator's address never reaches the browser", async () => {
+    const cookie = cookieOf(await fetch(`${playground.url}/api/registry`));
+    const created = await fetch(`${playground.url}/api/tasks/text_to_image`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(IMAGE),
+    });
+    const { id } = (await created.json()) as { id: string };
+    let view: { status: string; output?: string[] } = { status: 'PENDING' };
+    for (let i = 0; i < 200 && view.status !== 'SUCCEEDED'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      view = await (await fetch(`${playground.url}/api/tasks/${id}`, { headers: { cookie } })).json();
+    }
+    expect(view.status).toBe('SUCCEEDED');
+    const output = view.output?.[0] as string;
+    expect(output).toMatch(/^\/media\/[\w-]+\/0\.png\?/);
+    const events = await (
+      await fetch(`${playground.url}/api/tasks/${id}/events`, { headers: { cookie } })
+    ).text();
+    expect(events).not.toContain(playground.simulator?.url as string);
+
+    const media = await fetch(`${playground.url}${output}`);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('image/png');
+    const bytes = new Uint8Array(await media.arrayBuffer());
+    expect([...bytes.slice(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');
+    expect((await fetch(`${playground.url}/media/../../etc/passwd`)).status).toBe(404);
   });
 
   it('gives each browser its own principal: one cannot see or cancel the tasks of another', async () => {

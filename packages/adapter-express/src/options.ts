@@ -63,6 +63,11 @@ export interface RunwayRouterOptions {
   readonly queueKey?: (req: Request, principal: Principal) => string;
   /** Who owns which task. Default an `InMemoryTaskStore`; share one between instances. */
   readonly taskStore?: TaskStore;
+  /**
+   * Rewrites each output URL before a browser sees it: to serve outputs through your own origin
+   * (a proxy, a CDN, your storage after copying them). Default: Runway's URLs as they are.
+   */
+  readonly outputUrl?: (url: string) => string;
   /** How long a finished task's record is kept in this process for streams and lookups. Default 10 min. */
   readonly retentionMs?: number;
   /**

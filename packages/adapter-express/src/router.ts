@@ -90,6 +90,7 @@ export function runwayRouter(options: RunwayRouterOptions): RunwayRouter {
     client,
     store: options.taskStore ?? new InMemoryTaskStore(),
     report,
+    outputUrl: options.outputUrl,
     ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
   });
   const principals = new WeakMap<Request, Principal>();

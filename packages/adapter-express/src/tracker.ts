@@ -111,6 +111,8 @@ export abstract class TrackedTask {
   readonly #clock: VersionClock;
   /** When the task was last in use (for the tracker's sweep). */
   lastActive = Date.now();
+  /** Rewrites output URLs before they are shown (the router's `outputUrl` option). */
+  outputUrl: ((url: string) => string) | undefined;
 
   constructor(clock: VersionClock, ownership: TaskOwnership) {
     this.#clock = clock;
@@ -150,8 +152,11 @@ export abstract class TrackedTask {
   abstract current(): Promise<TaskUpdate | undefined>;
 
   /** Numbers a new state; `undefined` when it shows nothing new. */
-  protected record(view: TaskView): TaskUpdate | undefined {
+  protected record(original: TaskView): TaskUpdate | undefined {
     if (this.final) return undefined;
+    const rewrite = this.outputUrl;
+    const view =
+      rewrite && original.output ? { ...original, output: original.output.map(rewrite) } : original;
     const json = JSON.stringify(view);
     if (json === this.#latestJson) return undefined;
     this.#latestJson = json;
@@ -334,6 +339,8 @@ export class WatchedTask extends TrackedTask {
 export interface TaskTrackerOptions {
   readonly client: RunwayClient;
   readonly store: TaskStore;
+  /** Rewrites output URLs before they are shown. */
+  readonly outputUrl?: ((url: string) => string) | undefined;
   /** How long a finished task's record stays for streams and lookups. Default 10 min. */
   readonly retentionMs?: number;
   /** Told about failures of the store. */
@@ -348,6 +355,7 @@ export class TaskTracker {
   readonly #client: RunwayClient;
   readonly #store: TaskStore;
   readonly #report: ((error: unknown) => void) | undefined;
+  readonly #outputUrl: ((url: string) => string) | undefined;
   readonly #clock = new VersionClock();
   readonly #tasks = new Map<string, TrackedTask>();
   readonly #inFlight = new Map<string, number>();
@@ -358,6 +366,7 @@ export class TaskTracker {
     this.#client = options.client;
     this.#store = options.store;
     this.#report = options.report;
+    this.#outputUrl = options.outputUrl;
     this.#retentionMs = options.retentionMs ?? 600_000;
     this.#sweep = setInterval(() => this.#forgetIdle(), Math.min(60_000, Math.max(1000, this.#retentionMs)));
     this.#sweep.unref?.();
@@ -385,6 +394,7 @@ export class TaskTracker {
         settled: (settled) => this.#settled(settled),
       },
     );
+    task.outputUrl = this.#outputUrl;
     this.#tasks.set(handle, task);
     this.#inFlight.set(options.principal, this.inFlight(options.principal) + 1);
     // `input` passed the registry's validation for `type`; the type system cannot tie a runtime
@@ -411,6 +421,7 @@ export class TaskTracker {
     const existing = this.#tasks.get(ownership.runwayId) ?? this.#tasks.get(ref);
     if (existing) return existing;
     const task = new WatchedTask(this.#clock, this.#client, { ...ownership, runwayId: ownership.runwayId });
+    task.outputUrl = this.#outputUrl;
     this.#tasks.set(ownership.runwayId, task);
     if (ownership.handle) this.#tasks.set(ownership.handle, task);
     return task;
