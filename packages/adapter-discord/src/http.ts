@@ -164,6 +164,22 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
     return body as { content?: string; flags?: MessageFlags };
   };
 
+  /** An ephemeral answer: the interaction's response when it has none yet, else a follow-up. */
+  async function replyEphemeral(
+    initial: InitialResponse,
+    hook: ReturnType<typeof webhook>,
+    message: MessageBody,
+  ): Promise<void> {
+    const ephemeral = { ...message, ephemeral: true };
+    if (initial.answered) await hook.followUp(ephemeral);
+    else {
+      await initial.send({
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: responseData(ephemeral),
+      });
+    }
+  }
+
   function chatInput(
     interaction: Extract<APIInteraction, { type: InteractionType.ApplicationCommand }>,
     initial: InitialResponse,
@@ -181,16 +197,7 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
       user: { id: user.id, name: user.global_name ?? user.username },
       guildId: interaction.guild_id,
       channelId,
-      async replyEphemeral(message) {
-        const ephemeral = { ...message, ephemeral: true };
-        if (initial.answered) await hook.followUp(ephemeral);
-        else {
-          await initial.send({
-            type: InteractionResponseType.ChannelMessageWithSource,
-            data: responseData(ephemeral),
-          });
-        }
-      },
+      replyEphemeral: (message) => replyEphemeral(initial, hook, message),
       async defer() {
         if (!initial.answered)
           await initial.send({ type: InteractionResponseType.DeferredChannelMessageWithSource });
@@ -246,16 +253,7 @@ export function discordInteractionsHandler(options: DiscordInteractionsHandlerOp
         if (initial.answered) await hook.edit(message);
         else await initial.send({ type: InteractionResponseType.UpdateMessage, data: responseData(message) });
       },
-      async replyEphemeral(message) {
-        const ephemeral = { ...message, ephemeral: true };
-        if (initial.answered) await hook.followUp(ephemeral);
-        else {
-          await initial.send({
-            type: InteractionResponseType.ChannelMessageWithSource,
-            data: responseData(ephemeral),
-          });
-        }
-      },
+      replyEphemeral: (message) => replyEphemeral(initial, hook, message),
     };
   }
 

@@ -140,26 +140,14 @@ export class RunwayJob {
     const taskId = this.#taskId;
     if (taskId === undefined) {
       this.#phase = { kind: 'cancelled', by: button.user.id };
-      const body = this.#body();
-      try {
-        await button.update(body);
-        this.#editor.markShown(body);
-      } catch (error) {
-        this.#ctx.onError(error, 'answering the Cancel button');
-      }
+      await this.#answerButton(button);
       // Leaves the scheduler's queue without a request (or cancels the task once its create returns).
       this.#controller.abort();
       return;
     }
     const before = this.#phase;
     this.#phase = { kind: 'cancelling', by: button.user.id };
-    const body = this.#body();
-    try {
-      await button.update(body);
-      this.#editor.markShown(body);
-    } catch (error) {
-      this.#ctx.onError(error, 'answering the Cancel button');
-    }
+    await this.#answerButton(button);
     try {
       await this.#ctx.client.cancel(taskId);
     } catch (error) {
@@ -170,6 +158,17 @@ export class RunwayJob {
         this.#phase = before;
         this.#render();
       }
+    }
+  }
+
+  /** Shows the current state as the button's own answer (the message it sits on). */
+  async #answerButton(button: ButtonInvocation): Promise<void> {
+    const body = this.#body();
+    try {
+      await button.update(body);
+      this.#editor.markShown(body);
+    } catch (error) {
+      this.#ctx.onError(error, 'answering the Cancel button');
     }
   }
 
