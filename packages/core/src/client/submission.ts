@@ -245,21 +245,19 @@ export class Submission {
         if (signal?.aborted) throw error;
         if (isRateLimitError(error)) {
           const wait = error.retryAfter ?? backoffDelay(rateLimited, retry);
-          if (wait >= DAILY_QUOTA_THRESHOLD_MS) {
-            const quota = new RateLimitError(
-              `Runway's generation limit for ${this.#body.model} is spent; retry after ${new Date(Date.now() + wait).toISOString()}`,
-              { status: 429, body: error.body, method: 'POST', path, retryAfter: wait, cause: error },
-            );
-            scheduler.pause(this.#body.model, Date.now() + wait, quota);
-            if (!waitForDailyQuota) throw quota;
-          } else if (++rateLimited > MAX_RATE_LIMITED_CREATES) {
-            throw error;
-          } else {
+          if (wait < DAILY_QUOTA_THRESHOLD_MS) {
             // A rate, not a quota: every create waits out the Retry-After, then goes slower.
+            if (++rateLimited > MAX_RATE_LIMITED_CREATES) throw error;
             createPacer.penalize();
             createPacer.holdUntil(Date.now() + wait);
             continue;
           }
+          const quota = new RateLimitError(
+            `Runway's generation limit for ${this.#body.model} is spent; retry after ${new Date(Date.now() + wait).toISOString()}`,
+            { status: 429, body: error.body, method: 'POST', path, retryAfter: wait, cause: error },
+          );
+          scheduler.pause(this.#body.model, Date.now() + wait, quota);
+          if (!waitForDailyQuota) throw quota;
           await sleep(wait, signal);
           continue;
         }
